@@ -1,0 +1,249 @@
+"""The batch runner: a bounded, resizable worker pool of domain crawls, with controls.
+
+The pool only schedules `crawl_domain` coroutines: at most `concurrency` run at
+once, the bound can change while the batch runs (growing starts more at once,
+shrinking lets running domains finish), and the batch can be paused, resumed
+and cancelled, one domain or all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import deque
+from collections.abc import Sequence
+
+from tui_scraper.engine.crawl import (
+    DomainControl,
+    DomainJob,
+    crawl_domain,
+    new_domain_record,
+    utc_now,
+)
+from tui_scraper.engine.events import (
+    BatchFinished,
+    BatchPaused,
+    BatchStarted,
+    BatchStatus,
+    ConcurrencyChanged,
+    DomainFinished,
+    DomainRecord,
+    DomainStatus,
+    EventSink,
+    Phase,
+    PhaseChanged,
+    Rejected,
+    StopReason,
+)
+from tui_scraper.engine.http import HttpClient
+from tui_scraper.settings import Settings
+from tui_scraper.targets import Target
+
+
+def new_batch_id() -> str:
+    return str(uuid.uuid4())
+
+
+def make_jobs(batch_id: str, targets: Sequence[Target]) -> list[DomainJob]:
+    """One job per target, each with its own job id."""
+    return [DomainJob(batch_id, str(uuid.uuid4()), target) for target in targets]
+
+
+class BatchRunner:
+    """Runs one batch of domain jobs; its methods are the batch's controls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sink: EventSink,
+        *,
+        batch_id: str | None = None,
+        client: HttpClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.batch_id = batch_id or new_batch_id()
+        self._client = client
+        self._limit = settings.concurrency
+        self._running_gate = asyncio.Event()
+        self._running_gate.set()
+        self._wake = asyncio.Event()
+        self._pending: deque[DomainJob] = deque()
+        self._running: dict[str, tuple[asyncio.Task[DomainRecord], DomainControl]] = {}
+        self._cancelled = False
+        self._job_count = 0
+        self.results: dict[str, DomainRecord] = {}
+
+    # -- controls -----------------------------------------------------------
+
+    @property
+    def concurrency(self) -> int:
+        return self._limit
+
+    @property
+    def paused(self) -> bool:
+        return not self._running_gate.is_set()
+
+    @property
+    def running_count(self) -> int:
+        return len(self._running)
+
+    def set_concurrency(self, concurrency: int) -> None:
+        """Grow or shrink the pool; running domains are never stopped by a shrink."""
+        self._limit = max(1, concurrency)
+        self.sink(ConcurrencyChanged(self._limit))
+        self._wake.set()
+
+    def pause(self) -> None:
+        """No new request (nor domain) starts until `resume`; requests under way finish."""
+        if not self.paused:
+            self._running_gate.clear()
+            self.sink(BatchPaused(True))
+
+    def resume(self) -> None:
+        if self.paused:
+            self._running_gate.set()
+            self.sink(BatchPaused(False))
+            self._wake.set()
+
+    def cancel_domain(self, job_id: str) -> bool:
+        """Cancel one domain, queued or running; False if it already ended."""
+        running = self._running.get(job_id)
+        if running is not None:
+            task, control = running
+            control.cancelled = True
+            task.cancel()
+            return True
+        for job in self._pending:
+            if job.job_id == job_id:
+                self._pending.remove(job)
+                self._finish_unstarted(job)
+                self._wake.set()
+                return True
+        return False
+
+    def cancel(self) -> None:
+        """Cancel the whole batch: queued domains never start, running ones stop."""
+        self._cancelled = True
+        while self._pending:
+            self._finish_unstarted(self._pending.popleft())
+        for task, control in self._running.values():
+            control.cancelled = True
+            task.cancel()
+        self._running_gate.set()  # paused crawls must wake to see the cancel
+        self._wake.set()
+
+    def add_jobs(self, jobs: Sequence[DomainJob]) -> None:
+        """Queue more jobs on a running batch (retrying failed domains)."""
+        self._pending.extend(jobs)
+        self._job_count += len(jobs)
+        self._wake.set()
+
+    # -- running ------------------------------------------------------------
+
+    async def run(
+        self,
+        jobs: Sequence[DomainJob],
+        *,
+        rejected: Sequence[Rejected] = (),
+        resumed: bool = False,
+    ) -> BatchStatus:
+        """Run every job to its end; returns the batch's final status.
+
+        If the task running this is cancelled (Ctrl-C), running domains are
+        cancelled without being marked finished, so a resume redoes them.
+        """
+        self._pending.extend(jobs)
+        self._job_count += len(jobs)
+        self.sink(
+            BatchStarted(
+                self.batch_id,
+                self.settings.to_dict(),
+                [new_domain_record(job) for job in jobs],
+                list(rejected),
+                resumed,
+            )
+        )
+        client = self._client or await HttpClient.open(self.settings)
+        try:
+            await self._schedule(client)
+        except asyncio.CancelledError:
+            await self._abandon_running()
+            self.sink(
+                BatchFinished(self.batch_id, BatchStatus.INTERRUPTED, self.counts(), utc_now())
+            )
+            raise
+        finally:
+            if self._client is None:
+                await client.close()
+        status = BatchStatus.CANCELLED if self._cancelled else BatchStatus.COMPLETED
+        self.sink(BatchFinished(self.batch_id, status, self.counts(), utc_now()))
+        return status
+
+    async def _schedule(self, client: HttpClient) -> None:
+        while self._pending or self._running:
+            while (
+                self._pending
+                and len(self._running) < self._limit
+                and not self.paused
+                and not self._cancelled
+            ):
+                self._start(self._pending.popleft(), client)
+            self._wake.clear()
+            await self._wake.wait()
+
+    def _start(self, job: DomainJob, client: HttpClient) -> None:
+        control = DomainControl(self._running_gate)
+        task = asyncio.create_task(
+            crawl_domain(job, self.settings, client, self.sink, control),
+            name=f"crawl {job.target.domain}",
+        )
+        self._running[job.job_id] = (task, control)
+        task.add_done_callback(lambda done: self._on_done(job, done))
+
+    def _on_done(self, job: DomainJob, task: asyncio.Task[DomainRecord]) -> None:
+        self._running.pop(job.job_id, None)
+        self._wake.set()
+        if task.cancelled():
+            return  # interrupted: not finished
+        error = task.exception()
+        if error is not None:
+            # A bug in one domain's crawl must not stop the batch: that domain fails.
+            record = new_domain_record(job)
+            record.update(
+                status=DomainStatus.FAILED.value,
+                stop_reason=StopReason.START_FAILED.value,
+                error=f"internal error: {type(error).__name__}: {error}"[:300],
+                finished_at=utc_now(),
+            )
+            self.results[job.job_id] = record
+            self.sink(DomainFinished(job.job_id, job.target.domain, record))
+            return
+        self.results[job.job_id] = task.result()
+
+    def _finish_unstarted(self, job: DomainJob) -> None:
+        record = new_domain_record(job)
+        record.update(
+            status=DomainStatus.CANCELLED.value,
+            stop_reason=StopReason.CANCELLED.value,
+            finished_at=utc_now(),
+        )
+        self.results[job.job_id] = record
+        self.sink(PhaseChanged(job.job_id, job.target.domain, Phase.CANCELLED, "cancelled"))
+        self.sink(DomainFinished(job.job_id, job.target.domain, record))
+
+    async def _abandon_running(self) -> None:
+        tasks = [task for task, _control in self._running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def counts(self) -> dict[str, int]:
+        records = self.results.values()
+        return {
+            "domains": self._job_count,
+            "done": sum(r["status"] == DomainStatus.DONE for r in records),
+            "failed": sum(r["status"] == DomainStatus.FAILED for r in records),
+            "cancelled": sum(r["status"] == DomainStatus.CANCELLED for r in records),
+            "pages": sum(r["pages_ok"] + r["pages_failed"] for r in records),
+        }

@@ -1,0 +1,264 @@
+"""The one definition of every crawl setting: names, types, defaults and help.
+
+The command line, the app's inputs and the batch document in the store are all
+built from `SETTINGS_FIELDS`, so a setting is added or changed in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui_scraper import __version__
+
+DEFAULT_DB_PATH = "./tui-scraper.json"
+DB_ENV_VAR = "TUI_SCRAPER_DB"
+DEFAULT_USER_AGENT = f"tui-scraper/{__version__}"
+
+
+class SettingError(ValueError):
+    """A setting value that cannot be used; the message names the setting."""
+
+
+def _setting(
+    default: Any,
+    help: str,
+    *,
+    minimum: float | None = None,
+    optional: bool = False,
+    repeatable: bool = False,
+    flag_only: bool = False,
+) -> Any:
+    metadata = {
+        "help": help,
+        "minimum": minimum,
+        "optional": optional,
+        "repeatable": repeatable,
+        "flag_only": flag_only,
+    }
+    if repeatable:
+        return field(default_factory=list, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(slots=True)
+class Settings:
+    """Settings of one batch; stored whole in the batch document."""
+
+    concurrency: int = _setting(5, "domains crawled at once (the worker pool)", minimum=1)
+    per_domain: int = _setting(2, "simultaneous requests to one domain", minimum=1)
+    max_pages: int = _setting(
+        25, "pages fetched per domain (robots.txt and sitemaps not counted)", minimum=1
+    )
+    max_depth: int = _setting(5, "link hops from the start page", minimum=0)
+    timeout: float = _setting(15.0, "seconds for one request (connect + read)", minimum=0.001)
+    domain_timeout: float | None = _setting(
+        None,
+        "whole time budget of one domain in seconds; then it ends as done with what it has",
+        minimum=0.001,
+        optional=True,
+    )
+    delay: float = _setting(0.0, "pause in seconds between requests to one domain", minimum=0)
+    retries: int = _setting(
+        2,
+        "retries of a failed request (connection errors, 429, 5xx), with backoff",
+        minimum=0,
+    )
+    max_bytes: int = _setting(
+        5_000_000, "largest body read; a larger one is cut and flagged", minimum=1
+    )
+    user_agent: str = _setting(DEFAULT_USER_AGENT, "identifies the crawler")
+    ignore_robots: bool = _setting(False, "do not obey robots.txt", flag_only=True)
+    proxy: str | None = _setting(
+        None,
+        "HTTP proxy for all requests (proxy environment variables are honoured too)",
+        optional=True,
+    )
+    connect_to: list[str] = _setting(  # noqa: RUF009 (_setting returns a field)
+        None,
+        "HOST1:PORT1:HOST2:PORT2 as in curl: connect there instead (repeatable)",
+        repeatable=True,
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict (the batch document's `settings`)."""
+        return {f.name: _copy(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Settings from a stored dict; unknown keys are ignored, missing ones defaulted."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        settings = cls(**{k: _copy(v) for k, v in data.items() if k in known})
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, validated."""
+        settings = dataclasses.replace(self, **changes)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise SettingError naming the first setting whose value cannot be used."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            minimum = f.metadata["minimum"]
+            if value is None:
+                if not f.metadata["optional"]:
+                    raise SettingError(f"{flag_name(f.name)} needs a value")
+                continue
+            if minimum is not None and value < minimum:
+                raise SettingError(f"{flag_name(f.name)} must be at least {minimum:g}")
+        for rule in self.connect_to:
+            parse_connect_to(rule)
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def flag_name(name: str) -> str:
+    """The command-line flag of a setting: `per_domain` -> `--per-domain`."""
+    return "--" + name.replace("_", "-")
+
+
+def setting_fields() -> Iterator[dataclasses.Field[Any]]:
+    """Every setting's field, in definition order (for forms and help screens)."""
+    yield from dataclasses.fields(Settings)
+
+
+def setting_help(name: str) -> str:
+    """The help text of one setting."""
+    return next(f.metadata["help"] for f in setting_fields() if f.name == name)
+
+
+def setting_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    """The parser from text to a setting's value."""
+    annotation = str(f.type)
+    if annotation.startswith("int"):
+        return int
+    if annotation.startswith("float"):
+        return float
+    return str
+
+
+def parse_setting(name: str, text: str) -> Any:
+    """Parse one setting typed as text (app inputs); raise SettingError with a clear reason."""
+    f = next(f for f in setting_fields() if f.name == name)
+    text = text.strip()
+    if text == "" and f.metadata["optional"]:
+        return None
+    if f.metadata["flag_only"]:
+        return text.lower() in {"1", "true", "yes", "on"}
+    convert = setting_type(f)
+    try:
+        value = convert(text)
+    except ValueError:
+        kind = "a whole number" if convert is int else "a number"
+        raise SettingError(f"{flag_name(name)} must be {kind}, not {text!r}") from None
+    minimum = f.metadata["minimum"]
+    if minimum is not None and value < minimum:
+        raise SettingError(f"{flag_name(name)} must be at least {minimum:g}")
+    return value
+
+
+def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
+    """Parse a curl-style HOST1:PORT1:HOST2:PORT2 rule; empty HOST1 or PORT1 match any.
+
+    HOST2 may be an IPv6 address in brackets. Returns (host1, port1 or None, host2, port2).
+    """
+    text = rule.strip()
+    parts: list[str] = []
+    rest = text
+    for _ in range(3):
+        if rest.startswith("["):
+            end = rest.find("]")
+            if end < 0:
+                raise SettingError(f"--connect-to {rule!r}: unclosed '['")
+            parts.append(rest[1:end])
+            rest = rest[end + 1 :]
+            if not rest.startswith(":"):
+                raise SettingError(f"--connect-to {rule!r}: expected HOST1:PORT1:HOST2:PORT2")
+            rest = rest[1:]
+            continue
+        head, sep, rest = rest.partition(":")
+        if not sep:
+            raise SettingError(f"--connect-to {rule!r}: expected HOST1:PORT1:HOST2:PORT2")
+        parts.append(head)
+    parts.append(rest)
+    host1, port1_text, host2, port2_text = parts
+    try:
+        port1 = int(port1_text) if port1_text else None
+        port2 = int(port2_text)
+    except ValueError:
+        raise SettingError(f"--connect-to {rule!r}: ports must be numbers") from None
+    if not host2:
+        raise SettingError(f"--connect-to {rule!r}: HOST2 is empty")
+    for port in (port1, port2):
+        if port is not None and not 0 < port < 65536:
+            raise SettingError(f"--connect-to {rule!r}: port {port} out of range")
+    return host1.lower().rstrip("."), port1, host2, port2
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add `--db` and every setting's flag to a command's parser."""
+    group = parser.add_argument_group("crawl settings")
+    group.add_argument(
+        "--db",
+        default=None,
+        metavar="PATH",
+        help=f"the store file (env {DB_ENV_VAR}; default {DEFAULT_DB_PATH})",
+    )
+    for f in setting_fields():
+        flag = flag_name(f.name)
+        help_text = f.metadata["help"]
+        if f.metadata["flag_only"]:
+            group.add_argument(flag, action="store_true", default=None, help=help_text)
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else None
+        shown = "none" if default is None else default
+        if f.metadata["repeatable"]:
+            group.add_argument(flag, action="append", default=None, metavar="RULE", help=help_text)
+            continue
+        group.add_argument(
+            flag,
+            default=None,
+            metavar={int: "N", float: "S"}.get(
+                setting_type(f), "URL" if f.name == "proxy" else "S"
+            ),
+            type=_argparse_type(f),
+            help=f"{help_text} (default {shown})",
+        )
+
+
+def _argparse_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse_setting(f.name, text)
+        except SettingError as error:
+            raise argparse.ArgumentTypeError(str(error).split(" ", 1)[1]) from None
+
+    convert.__name__ = setting_type(f).__name__
+    return convert
+
+
+def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> Settings:
+    """Settings from parsed flags: flags given override `base` (or the defaults)."""
+    settings = dataclasses.replace(base) if base is not None else Settings()
+    changes = {}
+    for f in setting_fields():
+        value = getattr(args, f.name, None)
+        if value is not None:
+            changes[f.name] = value
+    settings = dataclasses.replace(settings, **changes)
+    settings.validate()
+    return settings
+
+
+def db_path_from_args(args: argparse.Namespace) -> str:
+    """The store path: `--db`, else the environment variable, else the default."""
+    return getattr(args, "db", None) or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH
