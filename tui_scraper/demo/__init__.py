@@ -1,0 +1,18 @@
+"""The built-in demo web: fake sites served on 127.0.0.1 for demos, tests and benchmarks."""
+
+from __future__ import annotations
+
+from .server import DemoServer, DemoStats, HostStats
+from .sites import DemoFile, DemoPage, DemoSite, DemoWeb, build_demo_web, build_perf_web
+
+__all__ = [
+    "DemoFile",
+    "DemoPage",
+    "DemoServer",
+    "DemoSite",
+    "DemoStats",
+    "DemoWeb",
+    "HostStats",
+    "build_demo_web",
+    "build_perf_web",
+]

@@ -255,7 +255,7 @@ class _DomainCrawl:
         self.seen.add(canonicalize(final_url) or final_url)
         await self._ensure_robots([host_of(final_url)], URL(final_url).scheme)
 
-        await self._enqueue_links(extraction.links, 1, page["final_url"])
+        await self._enqueue_links(extraction.links, 1, page["final_url"], canonical=True)
         await self._seed_from_sitemaps(URL(final_url).scheme)
         await self._run_workers()
 
@@ -274,24 +274,26 @@ class _DomainCrawl:
             try:
                 _page, extraction, _response = await self._fetch_page(url, depth, referrer)
                 if extraction is not None and depth < self.settings.max_depth:
-                    await self._enqueue_links(extraction.links, depth + 1, url)
+                    await self._enqueue_links(extraction.links, depth + 1, url, canonical=True)
             finally:
                 self.queue.task_done()
 
     # -- frontier -----------------------------------------------------------
 
-    async def _enqueue_links(self, links: Iterable[str], depth: int, referrer: str | None) -> None:
-        """Canonicalize, dedupe, scope, robots-check and budget the links of a page."""
+    async def _enqueue_links(
+        self, links: Iterable[str], depth: int, referrer: str | None, canonical: bool = False
+    ) -> None:
+        """Canonicalize (unless `canonical`), dedupe, scope, robots-check and budget links."""
         if depth > self.settings.max_depth:
             return
         fresh: list[str] = []
         for link in links:
-            canonical = canonicalize(link)
-            if canonical is None or canonical in self.seen:
+            canonical_url = link if canonical else canonicalize(link)
+            if canonical_url is None or canonical_url in self.seen:
                 continue
-            self.seen.add(canonical)
-            if canonical in self.scope:
-                fresh.append(canonical)
+            self.seen.add(canonical_url)
+            if canonical_url in self.scope:
+                fresh.append(canonical_url)
             else:
                 self.out_of_scope += 1
         if not fresh:
@@ -339,11 +341,11 @@ class _DomainCrawl:
         """robots.txt of the start host, trying http when https cannot connect."""
         url = str(URL(start_url).with_path("/robots.txt").with_query(None).with_fragment(None))
         response = await self._fetch_resource(url, retry_connect=not probe_http)
-        if probe_http and response.connect_failed:
+        fell_back = probe_http and response.connect_failed
+        if fell_back:
             url = "http://" + url.removeprefix("https://")
             response = await self._fetch_resource(url)
-            return robots_policy(response, self.settings.user_agent), True
-        return robots_policy(response, self.settings.user_agent), False
+        return self._robots_from(response), fell_back
 
     async def _ensure_robots(self, hosts: Iterable[str], scheme: str) -> None:
         if self.settings.ignore_robots:
@@ -361,7 +363,18 @@ class _DomainCrawl:
 
     async def _fetch_robots(self, host: str, scheme: str) -> RobotsPolicy:
         response = await self._fetch_resource(f"{scheme}://{host}/robots.txt")
-        return robots_policy(response, self.settings.user_agent)
+        return self._robots_from(response)
+
+    def _robots_from(self, response: Response) -> RobotsPolicy:
+        """The policy of a robots.txt response; a redirect's target host gets it too.
+
+        (bare -> www redirects are common: the www robots.txt is then not fetched again.)
+        """
+        policy = robots_policy(response, self.settings.user_agent)
+        landed = host_of(response.final_url)
+        if response.redirects and landed and response.status is not None:
+            self.robots.setdefault(landed, policy)
+        return policy
 
     def _apply_crawl_delay(self, policy: RobotsPolicy) -> None:
         if policy.crawl_delay is not None and policy.crawl_delay > self.delay:

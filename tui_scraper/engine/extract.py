@@ -1,0 +1,565 @@
+"""Extract page facts (title, headings, links, contacts, socials) from one HTML document.
+
+This runs once per crawled page, so it parses the document a single time (parsel/lxml), walks
+the tree with a couple of C-level iterations and keeps regexes and sets at module level.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import filterfalse, repeat
+from urllib.parse import unquote
+
+import phonenumbers
+from lxml import etree
+from parsel import Selector
+from yarl import URL
+
+from tui_scraper.engine.urls import canonicalize
+
+__all__ = ["Extraction", "extract"]
+
+
+@dataclass(slots=True)
+class Extraction:
+    """Facts extracted from one HTML page."""
+
+    title: str | None = None
+    meta_description: str | None = None
+    h1: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    lang: str | None = None
+    word_count: int = 0
+    links: list[str] = field(default_factory=list)
+    links_internal: int = 0
+    links_external: int = 0
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    socials: list[str] = field(default_factory=list)
+
+
+# Browsers strip leading/trailing C0 controls and spaces from URLs and drop tabs/newlines inside.
+_URL_STRIP = "".join(chr(c) for c in range(0x21))
+_URL_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_HTTP_SCHEMES = frozenset({"http", "https"})
+# yarl accepts hosts such as "exa mple.com" or "a<b"; no such link can be fetched.
+_HOST_RE = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?|[0-9a-f:.]*:[0-9a-f:.]*", re.I)
+
+# Elements whose text is not visible page text; removed before reading text.
+_INVISIBLE = ("script", "style", "noscript", "template")
+_WANTED_TAGS = ("title", "meta", "link", "base", "h1", "a", "area")
+# Compiled once; measured faster than itertext() for the whole body (comments are skipped).
+_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
+
+# A word is a whitespace-separated token that is not only punctuation or symbols, so separators
+# such as "|" or "»" in navigation do not count. Checked with str methods: a regex scan over the
+# page text costs several times more. The extra characters are typographic quotes, dashes,
+# bullets and currency signs (escaped because several look like ASCII).
+_PUNCTUATION = string.punctuation + (
+    "\u00ab\u00bb\u2039\u203a\u2013\u2014\u2012\u2015\u2010\u2026\u2022\u00b7"
+    "\u00b0\u00a7\u00b6\u2020\u2021\u20ac\u00a3\u00a5\u00a2\u00a9\u00ae\u2122"
+    "\u201c\u201d\u2018\u2019\u201e\u201a\u00a1\u00bf\u00d7\u00f7"
+)
+
+# Email: a dot-atom local part of the characters real addresses use (RFC 5322 also allows
+# "'", "|", "{" and the like, which in page text are nearly always quotes or separators next to
+# an address) and a hostname with a letters-only TLD. Domain labels may hold any Unicode
+# letters/digits (IDN). The lookarounds stop matches inside longer tokens.
+_EMAIL_LOCAL = r"[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*"
+_EMAIL_DOMAIN = r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}"
+_EMAIL_RE = re.compile(rf"(?<![\w.%+\-]){_EMAIL_LOCAL}@{_EMAIL_DOMAIN}(?![\w\-])")
+_EMAIL_FULL_RE = re.compile(rf"{_EMAIL_LOCAL}@{_EMAIL_DOMAIN}")
+# Retina image names (logo@2x.png) and asset references look like emails; a TLD that is a file
+# extension gives them away.
+_FILE_TLDS = frozenset(
+    {
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "avif",
+        "ico",
+        "bmp",
+        "tif",
+        "tiff",
+        "css",
+        "js",
+        "mjs",
+        "json",
+        "xml",
+        "webm",
+        "mp4",
+        "mp3",
+        "woff",
+        "woff2",
+        "ttf",
+        "otf",
+        "eot",
+        "map",
+        "php",
+        "html",
+        "htm",
+        "aspx",
+    }
+)
+_EMAIL_MAX = 254
+_EMAIL_LOCAL_MAX = 64
+
+# Cheap pre-filter for the (slow, pure Python) phone matcher: digit groups joined by the usual
+# phone punctuation, at least 7 digits, so lone years, prices and postcodes never reach Python.
+# Only a small window around each candidate goes to the matcher, which itself rejects dates,
+# prices and the like.
+# Up to 5 separators between digits: text nodes are joined with spaces ("+1 </span> <span>(201)").
+_PHONE_CANDIDATE_RE = re.compile(r"\d(?:[ \u00a0\-.()/\u2010-\u2015]{0,5}\d){6,}")
+_PHONE_INTL_CANDIDATE_RE = re.compile(r"\+[ \u00a0(]*\d(?:[ \u00a0\-.()/\u2010-\u2015]{0,5}\d){6,}")
+# Dates parse as valid numbers in permissive plans (Germany's); the matcher would reject them,
+# but only after a costly parse.
+_DATE_RE = re.compile(r"\d{4}([\-./])\d{1,2}\1\d{1,2}|\d{1,2}([\-./])\d{1,2}\2\d{2,4}")
+_PHONE_MAX_DIGITS = 40  # longer runs are tables or IDs, not a list of a few numbers
+_PHONE_GATE_MAX_DIGITS = 17  # E.164 allows 15 digits, plus a trunk prefix and some slack
+_PHONE_CONTEXT = 3
+_PHONE_MAX_WINDOWS = 20  # bound the work on pages that are tables of numbers
+_TEL_MAX = 64
+_E164 = phonenumbers.PhoneNumberFormat.E164
+
+_SOCIAL_HOSTS = frozenset(
+    {
+        "twitter.com",
+        "x.com",
+        "facebook.com",
+        "instagram.com",
+        "linkedin.com",
+        "youtube.com",
+        "tiktok.com",
+        "github.com",
+        "pinterest.com",
+        "mastodon.social",
+        "threads.net",
+        "bsky.app",
+    }
+)
+# First path segments (lower-case) that are features of the network, not someone's profile:
+# share/intent dialogs, content pages, login and legal pages.
+_SOCIAL_NOT_PROFILE: dict[str, frozenset[str]] = {
+    "twitter.com": frozenset(
+        {
+            "intent",
+            "share",
+            "home",
+            "search",
+            "hashtag",
+            "i",
+            "explore",
+            "login",
+            "signup",
+            "settings",
+            "messages",
+            "notifications",
+            "tos",
+            "privacy",
+            "compose",
+        }
+    ),
+    "facebook.com": frozenset(
+        {
+            "sharer.php",
+            "sharer",
+            "share.php",
+            "share",
+            "dialog",
+            "plugins",
+            "login",
+            "login.php",
+            "home.php",
+            "watch",
+            "hashtag",
+            "policies",
+            "privacy",
+            "help",
+            "tr",
+            "events",
+            "photo.php",
+            "photo",
+            "story.php",
+            "permalink.php",
+            "search",
+        }
+    ),
+    "instagram.com": frozenset(
+        {"p", "reel", "reels", "tv", "explore", "stories", "accounts", "about", "legal"}
+    ),
+    "github.com": frozenset(
+        {
+            "login",
+            "join",
+            "signup",
+            "features",
+            "about",
+            "pricing",
+            "marketplace",
+            "topics",
+            "explore",
+            "settings",
+            "search",
+            "site",
+            "security",
+            "contact",
+            "collections",
+            "trending",
+        }
+    ),
+    "pinterest.com": frozenset({"pin", "search", "ideas", "today", "_", "login", "explore"}),
+    "bsky.app": frozenset({"intent", "search", "settings", "notifications", "feeds"}),
+}
+_SOCIAL_NOT_PROFILE["x.com"] = _SOCIAL_NOT_PROFILE["twitter.com"]
+# Networks whose profiles live under known prefixes only; everything else there is content.
+_SOCIAL_PROFILE_PREFIXES: dict[str, frozenset[str]] = {
+    "linkedin.com": frozenset({"in", "company", "school", "showcase", "pub"}),
+    "youtube.com": frozenset({"channel", "c", "user"}),
+}
+# Networks where a profile is "/@handle" (YouTube also accepts it).
+_SOCIAL_AT_HANDLE = frozenset(
+    {"youtube.com", "tiktok.com", "mastodon.social", "threads.net", "instagram.com"}
+)
+_SOCIAL_AT_ONLY = frozenset({"tiktok.com", "mastodon.social", "threads.net"})
+
+
+def _collapse(parts: Iterable[str]) -> str:
+    """Join text nodes with a space and collapse all whitespace runs to one space."""
+    return " ".join(" ".join(parts).split())
+
+
+def _element_text(element: etree._Element) -> str:
+    """The collapsed text of an element (itertext skips comments and processing instructions)."""
+    return _collapse(element.itertext())
+
+
+def _clean_url(raw: str) -> str:
+    """Strip what browsers strip from an attribute URL before parsing it."""
+    url = raw.strip(_URL_STRIP)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _URL_TAB_NEWLINE.sub("", url)
+    return url
+
+
+def _resolve(base: URL, href: str) -> URL | None:
+    """Resolve an href against base; None unless it yields an http(s) URL with a host."""
+    if "\\" in href:
+        # For http(s), browsers read "\" as "/" before the query ("\\evil.com" is a host).
+        cut = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
+        href = href[:cut].replace("\\", "/") + href[cut:]
+    try:
+        url = base.join(URL(href))
+        host = url.raw_host
+        if url.scheme not in _HTTP_SCHEMES or not host or _HOST_RE.fullmatch(host) is None:
+            return None
+        if url.raw_fragment:
+            url = url.with_fragment(None)
+    except Exception:  # any malformed href is skipped, never fatal for the page
+        return None
+    return url
+
+
+def _email_ok(email: str) -> bool:
+    """Reject matches that are file names or too long to be real addresses."""
+    if len(email) > _EMAIL_MAX:
+        return False
+    local, _, domain = email.rpartition("@")
+    if len(local) > _EMAIL_LOCAL_MAX:
+        return False
+    return domain.rpartition(".")[2] not in _FILE_TLDS
+
+
+def _emails_from_text(text: str, found: set[str]) -> None:
+    """Addresses in the text; the regex runs only on windows around each "@" (fast str.find)."""
+    at = text.find("@")
+    while at >= 0:
+        start = max(0, at - _EMAIL_LOCAL_MAX - 1)
+        end = at + _EMAIL_MAX
+        # Windows around nearby "@"s are merged so a match is never cut in two.
+        nxt = text.find("@", at + 1)
+        while 0 <= nxt < end:
+            end = nxt + _EMAIL_MAX
+            nxt = text.find("@", nxt + 1)
+        # pos/endpos (unlike slicing) keep the lookbehind's view of the preceding character.
+        for match in _EMAIL_RE.finditer(text, start, end):
+            email = match.group().lower()
+            if _email_ok(email):
+                found.add(email)
+        at = nxt
+
+
+def _emails_from_mailto(value: str, found: set[str]) -> None:
+    """Addresses of a mailto: URL (after the scheme): query dropped, percent-decoded, comma list."""
+    value = value.split("?", 1)[0]
+    if len(value) > 4 * _EMAIL_MAX:
+        return
+    for part in unquote(value).split(","):
+        email = part.strip().lower()
+        if _EMAIL_FULL_RE.fullmatch(email) and _email_ok(email):
+            found.add(email)
+
+
+def _phone_from_tel(value: str, region: str | None, found: set[str]) -> None:
+    """Phone of a tel: URL (after the scheme): E.164 if possible, else its digits (and '+')."""
+    number = unquote(value).strip()
+    if not number or len(number) > _TEL_MAX:
+        return
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and phonenumbers.is_possible_number(parsed):
+        found.add(phonenumbers.format_number(parsed, _E164))
+        return
+    # Keep what the site wrote: the number part before RFC 3966 parameters such as ";ext=".
+    digits = "".join(ch for ch in number.split(";", 1)[0] if ch.isdigit())
+    if digits:
+        found.add(("+" + digits) if number.lstrip().startswith("+") else digits)
+
+
+def _worth_matching(candidate: str, digits: int, region: str | None) -> bool:
+    """Cheap gate before the matcher: does the candidate as a whole parse to a valid number?
+
+    One parse costs a fraction of the matcher, which on failure retries every sub-group of the
+    candidate (years, prices, codes). Only long runs that may hold several numbers skip the gate.
+    """
+    if digits > _PHONE_GATE_MAX_DIGITS:
+        return True
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+def _phones_from_text(text: str, region: str | None, found: set[str]) -> None:
+    """Run the phone matcher on small windows around plausible digit runs only."""
+    if region is None:
+        if "+" not in text:
+            return
+        candidates = _PHONE_INTL_CANDIDATE_RE
+    else:
+        candidates = _PHONE_CANDIDATE_RE
+    # The matcher wants a region; "ZZ" (unknown) makes it accept only "+" numbers.
+    matcher_region = region or "ZZ"
+    budget = _PHONE_MAX_WINDOWS
+    for match in candidates.finditer(text):
+        begin = match.start()
+        if begin and text[begin - 1].isalpha():
+            continue  # glued to letters ("DE123456789", a VAT id): not a phone number
+        digits = sum(map(str.isdigit, match.group()))
+        if digits > _PHONE_MAX_DIGITS or _DATE_RE.fullmatch(match.group()):
+            continue
+        budget -= 1
+        if budget < 0:
+            break  # a table of numbers; the first candidates are what a contact block holds
+        # A few characters of context let the matcher see a "+", "(" or adjacent letters. The
+        # gate gets no trailing context: parse() would read a following letter as a vanity digit.
+        start = max(0, begin - _PHONE_CONTEXT)
+        window = text[start : match.end() + _PHONE_CONTEXT]
+        try:
+            if not _worth_matching(text[start : match.end()], digits, matcher_region):
+                continue
+            for phone in phonenumbers.PhoneNumberMatcher(window, matcher_region):
+                found.add(phonenumbers.format_number(phone.number, _E164))
+        except Exception:  # the matcher is third-party heuristics; a bad window is skipped
+            continue
+
+
+def _count_words(text: str) -> int:
+    """Whitespace-separated tokens, not counting those made only of punctuation/symbols."""
+    tokens = text.split()
+    # Plain alphanumeric tokens are words outright; only the rest need the punctuation strip.
+    odd = list(filterfalse(str.isalnum, tokens))
+    return (
+        len(tokens) - len(odd) + len(list(filter(None, map(str.strip, odd, repeat(_PUNCTUATION)))))
+    )
+
+
+def _looks_like_profile(host: str, first: str, segments: list[str]) -> bool:
+    """Whether a path (first segment lower-cased) on a social network names a profile."""
+    if first.startswith("@") and len(first) > 1:
+        return host in _SOCIAL_AT_HANDLE
+    if host in _SOCIAL_AT_ONLY:
+        return False
+    if host in _SOCIAL_PROFILE_PREFIXES:
+        return first in _SOCIAL_PROFILE_PREFIXES[host] and len(segments) >= 2
+    if first in _SOCIAL_NOT_PROFILE.get(host, ()):
+        return False
+    if host == "bsky.app":
+        return first == "profile" and len(segments) >= 2
+    if host in ("twitter.com", "x.com"):
+        return "status" not in segments[1:]  # a single post is not the profile
+    return True
+
+
+def _social_profile(url: URL) -> str | None:
+    """The profile URL (query and fragment dropped) if url is a major network's profile page."""
+    host = url.raw_host.lower() if url.raw_host else ""
+    if host.startswith("www."):
+        host = host[4:]
+    elif host.startswith("m."):
+        host = host[2:]
+    if host not in _SOCIAL_HOSTS:
+        return None
+    segments = [s for s in url.raw_path.split("/") if s]
+    if not segments:
+        return None
+    first = segments[0].lower()
+    if not _looks_like_profile(host, first, segments):
+        return None
+    if host == "facebook.com" and first == "profile.php":
+        # The numeric id is the profile; without it the URL names nobody.
+        profile_id = url.query.get("id")
+        if not profile_id:
+            return None
+        return str(url.with_query({"id": profile_id}).with_fragment(None))
+    return str(url.with_query(None).with_fragment(None))
+
+
+def _parse(html: str) -> etree._Element | None:
+    """Parse as HTML (whatever the first bytes claim); None if lxml cannot build a tree."""
+    try:
+        return Selector(text=html, type="html").root
+    except UnicodeEncodeError:
+        # Lone surrogates cannot be encoded for lxml; replace them and try once more.
+        html = html.encode("utf-8", "replace").decode("utf-8")
+    except (ValueError, etree.LxmlError):
+        return None
+    try:
+        return Selector(text=html, type="html").root
+    except (ValueError, etree.LxmlError):
+        return None
+
+
+def extract(
+    html: str,
+    page_url: str,
+    is_internal: Callable[[str], bool],
+    phone_region: str | None = None,
+) -> Extraction:
+    """Extract the page's fields; never raises on malformed HTML or URLs.
+
+    `is_internal` receives a lower-case ASCII (IDNA) host; `phone_region` (e.g. "DE") is the
+    default region for national-format phone numbers, None meaning international ones only.
+    """
+    result = Extraction()
+    root = _parse(html)
+    if root is None or not isinstance(root.tag, str):
+        return result
+    region = phone_region.upper() if phone_region else None
+
+    if root.tag == "html":
+        lang = (root.get("lang") or "").strip()
+        result.lang = lang or None
+
+    # One C-level pass over the elements we care about, in document order.
+    title_el: etree._Element | None = None
+    h1_elements: list[etree._Element] = []
+    base_href: str | None = None
+    canonical_href: str | None = None
+    hrefs: list[str] = []
+    description_seen = False
+    for el in root.iter(_WANTED_TAGS):
+        tag = el.tag
+        if tag == "a" or tag == "area":
+            href = el.get("href")
+            if href is not None:
+                hrefs.append(href)
+        elif tag == "h1":
+            # A heading inside <template> or <noscript> is not shown, like the text there.
+            if not any(a.tag in _INVISIBLE for a in el.iterancestors()):
+                h1_elements.append(el)
+        elif tag == "meta":
+            if not description_seen and (el.get("name") or "").strip().lower() == "description":
+                description_seen = True
+                result.meta_description = _collapse((el.get("content") or "",)) or None
+        elif tag == "link":
+            if canonical_href is None and "canonical" in (el.get("rel") or "").lower().split():
+                href = el.get("href")
+                if href and href.strip():
+                    canonical_href = href
+        elif tag == "title":
+            # document.title ignores SVG <title> elements (tooltips inside inline icons).
+            if title_el is None and not any(a.tag == "svg" for a in el.iterancestors()):
+                title_el = el
+        elif tag == "base" and base_href is None:
+            base_href = el.get("href")
+
+    if title_el is not None:
+        result.title = _element_text(title_el) or None
+
+    # Remove non-visible subtrees once (we own this tree), so text reads are plain iterations.
+    etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+    result.h1 = [text for text in map(_element_text, h1_elements) if text]
+    body = root.find("body")
+    text = " ".join(_TEXT_NODES(body)) if body is not None else ""
+    result.word_count = _count_words(text)
+
+    emails: set[str] = set()
+    phones: set[str] = set()
+    _emails_from_text(text, emails)
+    _phones_from_text(text, region, phones)
+
+    # Links resolve against <base href> (itself resolved against the page) when it is usable.
+    page = _resolve(URL(), _clean_url(page_url)) if page_url else None
+    base = page
+    if base_href is not None and page is not None:
+        resolved_base = _resolve(page, _clean_url(base_href))
+        if resolved_base is not None:
+            base = resolved_base
+    if base is None:
+        base = URL()  # no usable page URL: only absolute hrefs can resolve
+
+    if canonical_href is not None:
+        canonical = _resolve(base, _clean_url(canonical_href))
+        result.canonical = str(canonical) if canonical is not None else None
+
+    seen: set[str] = set()
+    links = result.links
+    socials: set[str] = set()
+    scope: dict[str, bool] = {}  # is_internal per host, asked once per page
+    internal = 0
+    for raw in hrefs:
+        href = _clean_url(raw)
+        scheme_match = _SCHEME_RE.match(href)
+        if scheme_match is not None:
+            scheme = scheme_match.group(1).lower()
+            if scheme not in _HTTP_SCHEMES:
+                rest = href[scheme_match.end() :]
+                if scheme == "mailto":
+                    _emails_from_mailto(rest, emails)
+                elif scheme == "tel":
+                    _phone_from_tel(rest, region, phones)
+                continue
+        url = _resolve(base, href)
+        if url is None:
+            continue
+        # Canonical form, so tracking-parameter and case variants count (and crawl) once.
+        link = canonicalize(str(url))
+        if link is None or link in seen:
+            continue
+        host = (url.raw_host or "").lower()
+        in_scope = scope.get(host)
+        if in_scope is None:
+            in_scope = scope[host] = bool(is_internal(host))
+        seen.add(link)
+        links.append(link)
+        internal += in_scope
+        profile = _social_profile(url)
+        if profile is not None:
+            socials.add(profile)
+
+    result.links_internal = internal
+    result.links_external = len(links) - internal
+    result.emails = sorted(emails)
+    result.phones = sorted(phones)
+    result.socials = sorted(socials)
+    return result
