@@ -440,10 +440,13 @@ class _DomainCrawl:
         status = response.status
         html = is_html(response.content_type)
         if status is not None and 200 <= status < 300 and html and response.error is None:
-            text, _encoding = decode_html(response.body, response.content_type)
-            extraction = extract(
-                text, response.final_url, self.scope.is_internal_host, self.phone_region
-            )
+            try:
+                text, _encoding = decode_html(response.body, response.content_type)
+                extraction = extract(
+                    text, response.final_url, self.scope.is_internal_host, self.phone_region
+                )
+            except Exception as error:  # a page that breaks the parser costs that page alone
+                response.error = f"extraction failed: {type(error).__name__}: {error}"[:300]
         elif status is not None and 200 <= status < 300 and not html and start:
             response.error = response.error or f"not HTML ({response.content_type})"
         if not start and response.final_url != url:
