@@ -238,6 +238,11 @@ class HttpClient:
             result.status = None
             result.error = "DNS lookup failed"
             result.dns_failed = True
+        except aiohttp.ClientHttpProxyError as error:
+            # The proxy answered but would not tunnel (CONNECT refused): like no https there.
+            result.status = None
+            result.error = f"proxy refused the connection (HTTP {error.status})"
+            result.connect_failed = True
         except aiohttp.ClientProxyConnectionError as error:
             result.status = None
             result.error = f"proxy unreachable: {_os_reason(error)}"
