@@ -14,7 +14,6 @@ from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine.events import DomainStatus
 from tui_scraper.settings import Settings
 
-
 ABSOLUTE_FORM = re.compile(rb"(?m)^(GET|HEAD) (http://[^/ ]+)(/\S*)")
 
 
@@ -75,11 +74,10 @@ class ForwardProxy:
 
 async def test_proxy_flag_routes_every_request(demo_web: DemoWeb) -> None:
     host = demo_web.sites_of_kind("normal")[0].host
-    async with DemoServer(demo_web) as server:
-        async with ForwardProxy(server.port).running() as proxy:
-            # No --connect-to: the .test names are reachable through the proxy alone.
-            settings = Settings(proxy=f"http://127.0.0.1:{proxy.port}", max_pages=3, timeout=3)
-            run = await run_batch(settings, [host])
+    async with DemoServer(demo_web) as server, ForwardProxy(server.port).running() as proxy:
+        # No --connect-to: the .test names are reachable through the proxy alone.
+        settings = Settings(proxy=f"http://127.0.0.1:{proxy.port}", max_pages=3, timeout=3)
+        run = await run_batch(settings, [host])
     assert run.records[host]["status"] == DomainStatus.DONE
     assert run.records[host]["pages_ok"] == 3
     assert proxy.connects == [f"{host}:443"]  # https tried first, then http
@@ -91,12 +89,11 @@ async def test_proxy_environment_variable_is_honoured(
     demo_web: DemoWeb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     host = demo_web.sites_of_kind("normal")[1].host
-    async with DemoServer(demo_web) as server:
-        async with ForwardProxy(server.port).running() as proxy:
-            monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
-            monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
-            monkeypatch.delenv("NO_PROXY", raising=False)
-            monkeypatch.delenv("no_proxy", raising=False)
-            run = await run_batch(Settings(max_pages=2, timeout=3), [host])
+    async with DemoServer(demo_web) as server, ForwardProxy(server.port).running() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        run = await run_batch(Settings(max_pages=2, timeout=3), [host])
     assert run.records[host]["status"] == DomainStatus.DONE
     assert f"http://{host}/" in proxy.requests
