@@ -200,3 +200,21 @@ async def test_ignore_robots_fetches_excluded_urls(demo_web: DemoWeb) -> None:
     paths = server.stats.hosts[site.host].paths
     assert "/robots.txt" not in paths
     assert any(site.is_disallowed(p) for p in paths)
+
+
+async def test_failed_domain_retried_in_the_same_batch(demo_web: DemoWeb) -> None:
+    flaky = demo_web.by_kind("flaky_503").host
+    good = normal_hosts(demo_web, 1)[0]
+    async with DemoServer(demo_web) as server:
+        # No retries: the first 503 fails the domain; run again, the page answers 200.
+        settings = demo_settings(server, retries=0, max_pages=3)
+        events: list[object] = []
+        runner = BatchRunner(settings, events.append)
+        jobs = make_jobs(runner.batch_id, parse_targets(f"{flaky}\n{good}").targets)
+        assert await runner.run(jobs) == BatchStatus.COMPLETED
+        failed = runner.failed_jobs()
+        assert [job.target.domain for job in failed] == [flaky]
+        assert await runner.run(failed, resumed=True) == BatchStatus.COMPLETED
+    assert runner.failed_jobs() == []
+    assert runner.results[failed[0].job_id]["status"] == DomainStatus.DONE
+    assert runner.counts()["domains"] == 2 and runner.counts()["done"] == 2

@@ -71,7 +71,7 @@ class BatchRunner:
         self._pending: deque[DomainJob] = deque()
         self._running: dict[str, tuple[asyncio.Task[DomainRecord], DomainControl]] = {}
         self._cancelled = False
-        self._job_count = 0
+        self.jobs: dict[str, DomainJob] = {}
         self.results: dict[str, DomainRecord] = {}
 
     # -- controls -----------------------------------------------------------
@@ -133,11 +133,31 @@ class BatchRunner:
         self._running_gate.set()  # paused crawls must wake to see the cancel
         self._wake.set()
 
-    def add_jobs(self, jobs: Sequence[DomainJob]) -> None:
-        """Queue more jobs on a running batch (retrying failed domains)."""
-        self._pending.extend(jobs)
-        self._job_count += len(jobs)
+    def retry(self, job_ids: Sequence[str]) -> list[str]:
+        """Queue finished domains again (failed or cancelled ones, say) on a running batch.
+
+        Returns the job ids queued. Their pages are replaced, not duplicated: a
+        domain's stored pages are dropped when it starts again.
+        """
+        queued: list[str] = []
+        for job_id in job_ids:
+            job = self.jobs.get(job_id)
+            if job is None or job_id not in self.results:
+                continue
+            del self.results[job_id]
+            self._pending.append(job)
+            self.sink(PhaseChanged(job_id, job.target.domain, Phase.QUEUED, "retry"))
+            queued.append(job_id)
         self._wake.set()
+        return queued
+
+    def failed_jobs(self) -> list[DomainJob]:
+        """The jobs whose domain ended as failed."""
+        return [
+            self.jobs[job_id]
+            for job_id, record in self.results.items()
+            if record["status"] == DomainStatus.FAILED
+        ]
 
     # -- running ------------------------------------------------------------
 
@@ -150,11 +170,15 @@ class BatchRunner:
     ) -> BatchStatus:
         """Run every job to its end; returns the batch's final status.
 
-        If the task running this is cancelled (Ctrl-C), running domains are
+        It may be called again after it returned (`resumed=True`) to rerun jobs of
+        the same batch, failed ones say. If the task running this is cancelled (Ctrl-C), running domains are
         cancelled without being marked finished, so a resume redoes them.
         """
+        self._cancelled = False
         self._pending.extend(jobs)
-        self._job_count += len(jobs)
+        for job in jobs:
+            self.jobs[job.job_id] = job
+            self.results.pop(job.job_id, None)
         self.sink(
             BatchStarted(
                 self.batch_id,
@@ -241,7 +265,7 @@ class BatchRunner:
     def counts(self) -> dict[str, int]:
         records = self.results.values()
         return {
-            "domains": self._job_count,
+            "domains": len(self.jobs),
             "done": sum(r["status"] == DomainStatus.DONE for r in records),
             "failed": sum(r["status"] == DomainStatus.FAILED for r in records),
             "cancelled": sum(r["status"] == DomainStatus.CANCELLED for r in records),
