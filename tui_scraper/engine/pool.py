@@ -171,8 +171,9 @@ class BatchRunner:
         """Run every job to its end; returns the batch's final status.
 
         It may be called again after it returned (`resumed=True`) to rerun jobs of
-        the same batch, failed ones say. If the task running this is cancelled (Ctrl-C), running domains are
-        cancelled without being marked finished, so a resume redoes them.
+        the same batch, failed ones say. If the task running this is cancelled
+        (Ctrl-C), running domains are cancelled without being marked finished, so
+        a resume redoes them.
         """
         self._cancelled = False
         self._pending.extend(jobs)
