@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
@@ -19,27 +20,30 @@ from tui_scraper import __version__
 from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, DomainStatus, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
-from tui_scraper.headless import ProgressReporter, summary_json, summary_table
+from tui_scraper.export import DOMAIN_FIELDS, FORMATS, PAGE_FIELDS, write_rows
+from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
 from tui_scraper.settings import (
     SettingError,
     Settings,
+    add_db_argument,
     add_settings_arguments,
     db_path_from_args,
     settings_from_args,
 )
 from tui_scraper.store import Store, StoreError, StoreWriter
-from tui_scraper.targets import ParsedTargets, parse_targets
+from tui_scraper.targets import ParsedTargets, Target, parse_targets
 from tui_scraper.text import safe_text
+
+if TYPE_CHECKING:
+    from tui_scraper.demo import DemoWeb
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_SOME_FAILED = 3
 EXIT_INTERRUPTED = 130
 
-if TYPE_CHECKING:
-    from tui_scraper.demo import DemoWeb
-
 COMMANDS = ("crawl", "demo", "batches", "show", "export", "resume")
+UNFINISHED = (DomainStatus.QUEUED, DomainStatus.RUNNING)
 
 
 class UsageError(Exception):
@@ -64,6 +68,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="with --headless: JSON summary")
     demo.add_argument("--seed", type=int, default=7, help="the demo web's seed (default 7)")
     add_settings_arguments(demo)
+
+    batches = commands.add_parser("batches", help="list the batches in the store")
+    batches.add_argument("--json", action="store_true", help="the batch documents as JSON")
+    add_db_argument(batches)
+
+    show = commands.add_parser("show", help="per-domain summary of one batch")
+    show.add_argument("batch_id", metavar="BATCH_ID", help="a batch id (or a unique prefix)")
+    show.add_argument("--json", action="store_true", help="the domain documents as JSON")
+    add_db_argument(show)
+
+    export = commands.add_parser("export", help="export a batch's pages (or domains)")
+    export.add_argument("batch_id", metavar="BATCH_ID", help="a batch id (or a unique prefix)")
+    export.add_argument("--format", choices=FORMATS, required=True, help="jsonl or csv")
+    export.add_argument("--domains", action="store_true", help="export the domain documents")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    add_db_argument(export)
+
+    resume = commands.add_parser("resume", help="finish the domains a batch did not finish")
+    resume.add_argument("batch_id", metavar="BATCH_ID", help="a batch id (or a unique prefix)")
+    resume.add_argument("--json", action="store_true", help="print the batch summary as JSON")
+    add_settings_arguments(resume)
     return parser
 
 
@@ -81,16 +106,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
-        if args.command == "crawl":
-            return run_crawl(args)
-        if args.command == "demo":
-            return run_demo(args)
+    handlers = {
+        "crawl": run_crawl,
+        "demo": run_demo,
+        "batches": run_batches,
+        "show": run_show,
+        "export": run_export,
+        "resume": run_resume,
+    }
+    handler = handlers.get(args.command)
+    if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    try:
+        return handler(args)
     except (UsageError, SettingError, StoreError) as error:
         print(f"tui-scraper: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 # -- input ------------------------------------------------------------------
@@ -115,7 +151,7 @@ def read_input(domains: Sequence[str], file: str | None) -> ParsedTargets:
     parsed = parse_targets("\n".join(chunks))
     for rejection in parsed.rejected:
         print(
-            f"tui-scraper: skipped line {rejection.line}: {safe_text(rejection.input, 80)!s}: "
+            f"tui-scraper: skipped line {rejection.line}: {safe_text(rejection.input, 80)}: "
             f"{rejection.reason}",
             file=sys.stderr,
         )
@@ -145,41 +181,97 @@ def check_proxy(proxy: str | None, timeout: float) -> None:
         raise UsageError(f"proxy {proxy} is unreachable: {reason.lower()}") from None
 
 
-# -- crawl ------------------------------------------------------------------
+# -- crawl, demo, resume -------------------------------------------------------
 
 
 def run_crawl(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     parsed = read_input(args.domains, args.file)
     check_proxy(settings.proxy, settings.timeout)
-    store = Store.open(db_path_from_args(args))
-    return run_headless_batch(store, settings, parsed, as_json=args.json)
+    batch_id = new_batch_id()
+    jobs = make_jobs(batch_id, parsed.targets)
+    rejected = [Rejected(r.line, r.input, r.reason) for r in parsed.rejected]
+    with Store.open(db_path_from_args(args), write=True) as store:
+        status = run_headless_batch(store, settings, batch_id, jobs, rejected=rejected)
+    return report(db_path_from_args(args), batch_id, status, as_json=args.json)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tui_scraper.demo import build_demo_web
+
+    web = build_demo_web(seed=args.seed)
+    settings = settings_from_args(args, Settings(timeout=5.0))
+    parsed = parse_targets("\n".join(web.demo_domains()))
+    if not args.headless:
+        print(
+            "tui-scraper: the terminal app is not built yet; running the demo headless",
+            file=sys.stderr,
+        )
+    batch_id = new_batch_id()
+    jobs = make_jobs(batch_id, parsed.targets)
+    with Store.open(db_path_from_args(args), write=True) as store:
+        status = run_headless_batch(store, settings, batch_id, jobs, demo_web=web)
+    return report(db_path_from_args(args), batch_id, status, as_json=args.json)
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    db_path = db_path_from_args(args)
+    with Store.open(db_path, write=True) as store:
+        batch = store.find_batch(args.batch_id)
+        batch_id = batch["batch_id"]
+        settings = settings_from_args(args, Settings.from_dict(batch.get("settings") or {}))
+        jobs = [
+            DomainJob(batch_id, record["job_id"], target_of(record))
+            for record in store.batch_domains(batch_id)
+            if record["status"] in UNFINISHED
+        ]
+        if not jobs:
+            print(f"tui-scraper: batch {batch_id} has no unfinished domain", file=sys.stderr)
+            return report(db_path, batch_id, BatchStatus(batch["status"]), as_json=args.json)
+        check_proxy(settings.proxy, settings.timeout)
+        print(f"tui-scraper: resuming {len(jobs)} domains of {batch_id}", file=sys.stderr)
+        status = run_headless_batch(store, settings, batch_id, jobs, resumed=True)
+    return report(db_path, batch_id, status, as_json=args.json)
+
+
+def target_of(record: dict[str, Any]) -> Target:
+    """The target a stored domain document was made from (its input parsed again)."""
+    parsed = parse_targets(record["input"])
+    if parsed.targets:
+        return parsed.targets[0]
+    start = record["start_url"]
+    return Target(record["domain"], record["input"], start, "://" in record["input"], 0)
 
 
 def run_headless_batch(
     store: Store,
     settings: Settings,
-    parsed: ParsedTargets,
+    batch_id: str,
+    jobs: list[DomainJob],
     *,
-    as_json: bool,
+    rejected: list[Rejected] | None = None,
+    resumed: bool = False,
     demo_web: DemoWeb | None = None,
-) -> int:
-    """Run a batch with progress on stderr and the summary on stdout; returns the exit code."""
-    batch_id = new_batch_id()
-    jobs = make_jobs(batch_id, parsed.targets)
-    rejected = [Rejected(r.line, r.input, r.reason) for r in parsed.rejected]
+) -> BatchStatus:
+    """Run a batch with progress on stderr, saving it to `store`; returns its status."""
     writer = StoreWriter(store)
     reporter = ProgressReporter(len(jobs))
-    status = asyncio.run(_run_batch(settings, batch_id, jobs, rejected, writer, reporter, demo_web))
-    store.close()
-    records = store.batch_domains(batch_id)
-    if as_json:
+    return asyncio.run(
+        _run_batch(settings, batch_id, jobs, rejected or [], resumed, writer, reporter, demo_web)
+    )
+
+
+def report(db_path: str, batch_id: str, status: BatchStatus, *, as_json: bool) -> int:
+    """Print the batch's summary from the store; the exit code for its outcome."""
+    with Store.open(db_path) as store:
         batch = store.batch(batch_id) or {}
+        records = store.batch_domains(batch_id)
+    if as_json:
         json.dump(summary_json(dict(batch), records), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         print(summary_table(records))
-        print(f"batch {batch_id} {status.value}; store: {store.path}")
+        print(f"batch {batch_id} {status.value}; store: {db_path}")
     if status == BatchStatus.INTERRUPTED:
         return EXIT_INTERRUPTED
     if any(record["status"] == DomainStatus.FAILED for record in records):
@@ -192,6 +284,7 @@ async def _run_batch(
     batch_id: str,
     jobs: list[DomainJob],
     rejected: list[Rejected],
+    resumed: bool,
     writer: StoreWriter,
     reporter: ProgressReporter,
     demo_web: DemoWeb | None,
@@ -202,23 +295,24 @@ async def _run_batch(
 
             server = await stack.enter_async_context(DemoServer(demo_web))
             settings = settings.replace(connect_to=[*server.connect_to, *settings.connect_to])
-        return await _run_runner(settings, batch_id, jobs, rejected, writer, reporter)
+        runner = BatchRunner(settings, fan_out([writer, reporter]), batch_id=batch_id)
+        return await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer)
+    raise AssertionError("unreachable")
 
 
-async def _run_runner(
-    settings: Settings,
-    batch_id: str,
+async def _run_until_done_or_signal(
+    runner: BatchRunner,
     jobs: list[DomainJob],
     rejected: list[Rejected],
+    resumed: bool,
     writer: StoreWriter,
-    reporter: ProgressReporter,
 ) -> BatchStatus:
-    runner = BatchRunner(settings, fan_out([writer, reporter]), batch_id=batch_id)
+    """Run the batch; SIGINT or SIGTERM interrupts it, saving what was fetched."""
     writer_task = asyncio.create_task(writer.run())
-    batch_task = asyncio.create_task(runner.run(jobs, rejected=rejected))
+    batch_task = asyncio.create_task(runner.run(jobs, rejected=rejected, resumed=resumed))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, batch_task.cancel)
     try:
         status = await batch_task
@@ -226,27 +320,85 @@ async def _run_runner(
         status = BatchStatus.INTERRUPTED
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
         writer.close()
         await writer_task
     return status
 
 
-# -- demo -------------------------------------------------------------------
+# -- the store -----------------------------------------------------------------
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    from tui_scraper.demo import build_demo_web
-
-    web = build_demo_web(seed=args.seed)
-    base = Settings(timeout=5.0, retries=2)
-    settings = settings_from_args(args, base)
-    parsed = parse_targets("\n".join(web.demo_domains()))
-    store = Store.open(db_path_from_args(args))
-    if not args.headless:
-        print(
-            "tui-scraper: the terminal app is not built yet; running the demo headless",
-            file=sys.stderr,
+def run_batches(args: argparse.Namespace) -> int:
+    with Store.open(db_path_from_args(args)) as store:
+        batches = store.all_batches()
+    if args.json:
+        json.dump(batches, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not batches:
+        print(f"no batches in {db_path_from_args(args)}", file=sys.stderr)
+        return EXIT_OK
+    header = ("batch id", "created", "status", "domains", "done", "failed", "pages")
+    rows = [
+        (
+            doc["batch_id"],
+            (doc.get("created_at") or "")[:19].replace("T", " "),
+            doc.get("status", ""),
+            *(str(doc.get("counts", {}).get(key, 0)) for key in ("domains", "done", "failed")),
+            str(doc.get("counts", {}).get("pages", 0)),
         )
-    return run_headless_batch(store, settings, parsed, as_json=args.json, demo_web=web)
+        for doc in batches
+    ]
+    print(plain_table(header, rows))
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with Store.open(db_path_from_args(args)) as store:
+        batch = store.find_batch(args.batch_id)
+        records = store.batch_domains(batch["batch_id"])
+    if args.json:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    counts = batch.get("counts", {})
+    print(
+        f"batch {batch['batch_id']}  {batch.get('status')}  created {batch.get('created_at')}  "
+        f"{counts.get('domains', 0)} domains, {counts.get('done', 0)} done, "
+        f"{counts.get('failed', 0)} failed, {counts.get('pages', 0)} pages"
+    )
+    for rejection in batch.get("rejected", []):
+        print(
+            f"rejected line {rejection['line']}: {safe_text(rejection['input'], 60)}: "
+            f"{rejection['reason']}"
+        )
+    print(summary_table(records))
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    db_path = db_path_from_args(args)
+    with Store.open(db_path) as store:
+        batch = store.find_batch(args.batch_id)
+        batch_id = batch["batch_id"]
+        if args.domains:
+            rows: Any = store.batch_domains(batch_id)
+            fields = DOMAIN_FIELDS
+        else:
+            rows = store.batch_pages(batch_id)
+            fields = PAGE_FIELDS
+        if args.output is None:
+            count = write_rows(rows, fields, args.format, sys.stdout)
+        else:
+            output = Path(args.output)
+            if output.resolve() == Path(db_path).resolve():
+                raise UsageError("refusing to export over the store itself")
+            try:
+                with output.open("w", encoding="utf-8", newline="") as out:
+                    count = write_rows(rows, fields, args.format, out)
+            except OSError as error:
+                raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
+            print(f"exported {count} rows to {args.output}", file=sys.stderr)
+    return EXIT_OK

@@ -117,12 +117,16 @@ def summary_table(records: list[DomainRecord]) -> str:
         )
         for r in records
     ]
+    return plain_table(header, rows)
+
+
+def plain_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Rows as aligned plain-text columns under a header."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
+    return "\n".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
         for row in [header, *rows]
-    ]
-    return "\n".join(lines)
+    )
 
 
 def summary_json(batch: dict[str, Any], records: list[DomainRecord]) -> dict[str, Any]:

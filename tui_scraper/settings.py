@@ -204,15 +204,20 @@ def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
     return host1.lower().rstrip("."), port1, host2, port2
 
 
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add `--db` and every setting's flag to a command's parser."""
-    group = parser.add_argument_group("crawl settings")
-    group.add_argument(
+def add_db_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Add `--db PATH`, the store file, to a command's parser."""
+    parser.add_argument(
         "--db",
         default=None,
         metavar="PATH",
         help=f"the store file (env {DB_ENV_VAR}; default {DEFAULT_DB_PATH})",
     )
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add `--db` and every setting's flag to a command's parser."""
+    group = parser.add_argument_group("crawl settings")
+    add_db_argument(group)
     for f in setting_fields():
         flag = flag_name(f.name)
         help_text = f.metadata["help"]

@@ -1,25 +1,39 @@
 """The store: TinyDB tables `batches`, `domains` and `pages` behind one small interface.
 
-Every write goes to disk atomically (temporary file in the same folder, fsync,
-rename), so the file is valid JSON at every instant. The `StoreWriter` is the
-engine's event consumer that owns the database: events are queued as they
-come and written in batches, so a page reaches disk within about a second.
+Layout on disk, for `--db tui-scraper.json`:
+
+    tui-scraper.json                      tables `_meta` and `batches` (one doc per batch)
+    tui-scraper.json.batches/<batch_id>/
+        domains-00001.json ...            table `domains`, DOMAIN_CHUNK docs a file
+        pages-00001.json ...              table `pages`, PAGE_CHUNK docs a file
+
+Every file is a TinyDB JSON file written atomically (temporary file in the same
+folder, fsync, rename), so each is valid JSON at every instant, even after
+`kill -9`. Pages are appended to the newest chunk only, so a flush rewrites at
+most one chunk of pages: the cost of saving grows linearly with the batch, and
+only the chunk being filled is held in memory. The `StoreWriter` is the engine's
+event consumer that owns a batch's writes: events are queued as they come and
+written every FLUSH_INTERVAL_S.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query, TinyDB
+from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
+from tinydb.table import Document
 
 from tui_scraper.engine.crawl import utc_now
 from tui_scraper.engine.events import (
@@ -37,8 +51,14 @@ from tui_scraper.engine.events import (
 
 STORE_FORMAT = "tui-scraper-store"
 STORE_VERSION = 1
-TABLES = frozenset({"_meta", "batches", "domains", "pages"})
+MAIN_TABLES = frozenset({"_meta", "batches"})
+PAGE_CHUNK = 500
+DOMAIN_CHUNK = 500
 FLUSH_INTERVAL_S = 0.5
+# The batch document's counts are rewritten at most this often while a batch runs.
+COUNTS_INTERVAL_S = 5.0
+FINISHED_DOMAIN = frozenset({DomainStatus.DONE, DomainStatus.FAILED, DomainStatus.CANCELLED})
+_CHUNK_NAME = re.compile(r"^(domains|pages)-(\d{5})\.json$")
 
 
 class StoreError(Exception):
@@ -48,27 +68,16 @@ class StoreError(Exception):
 class AtomicJSONStorage(Storage):
     """TinyDB storage writing the whole file atomically: tmp file, fsync, rename."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str | Path, check: Callable[[Path, object], None]) -> None:
         self.path = Path(path)
+        self._check = check
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        data = read_json_file(self.path)
+        if data is None:
             return None
-        except (OSError, UnicodeDecodeError) as error:
-            raise StoreError(f"cannot read the store {self.path}: {error}") from None
-        if not text.strip():
-            return None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise StoreError(
-                f"{self.path} is not a tui-scraper store (invalid JSON: {error.msg} "
-                f"at line {error.lineno}); it was left untouched"
-            ) from None
-        check_store_shape(self.path, data)
-        return data
+        self._check(self.path, data)
+        return data  # type: ignore[return-value]
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         atomic_write_json(self.path, data)
@@ -77,10 +86,32 @@ class AtomicJSONStorage(Storage):
         pass
 
 
+def read_json_file(path: Path) -> object | None:
+    """The JSON in `path`, None if there is no such file or it is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a folder, not a tui-scraper store") from None
+    except UnicodeDecodeError:
+        raise StoreError(f"{path} is not a tui-scraper store (not UTF-8 text)") from None
+    except OSError as error:
+        raise StoreError(f"cannot read {path}: {error.strerror or error}") from None
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StoreError(
+            f"{path} is not a tui-scraper store (invalid JSON: {error.msg} at line "
+            f"{error.lineno}); it was left untouched"
+        ) from None
+
+
 def atomic_write_json(path: Path, data: object) -> None:
     """Write JSON so that `path` holds the old or the new content, never a mix."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
@@ -93,112 +124,385 @@ def atomic_write_json(path: Path, data: object) -> None:
         raise
 
 
-def check_store_shape(path: Path, data: object) -> None:
+def check_main_file(path: Path, data: object) -> None:
     """Refuse a JSON file that is not a tui-scraper store, before anything writes to it."""
     foreign = StoreError(f"{path} is not a tui-scraper store; it was left untouched")
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not data:
         raise foreign
-    if not set(data) <= TABLES or not all(isinstance(table, dict) for table in data.values()):
+    if not set(data) <= MAIN_TABLES or not all(isinstance(t, dict) for t in data.values()):
         raise foreign
-    meta = data.get("_meta", {})
-    marker = next(iter(meta.values()), {}) if meta else {}
-    if data and marker.get("format") != STORE_FORMAT:
+    marker = next(iter(data.get("_meta", {}).values()), None)
+    if not isinstance(marker, dict) or marker.get("format") != STORE_FORMAT:
         raise foreign
     if marker.get("version", STORE_VERSION) > STORE_VERSION:
         raise StoreError(f"{path} was written by a newer tui-scraper; it was left untouched")
 
 
-class Store:
-    """One store file: open with `Store.open(path)`; writes are buffered until `flush`."""
+def _check_chunk(table: str) -> Callable[[Path, object], None]:
+    def check(path: Path, data: object) -> None:
+        if not isinstance(data, dict) or set(data) - {table}:
+            raise StoreError(f"{path} is not a tui-scraper {table} file; it was left untouched")
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        folder = Path(path).parent
-        if str(folder) and not folder.is_dir():
-            raise StoreError(f"cannot create the store {path}: folder {folder} does not exist")
-        try:
-            self._db = TinyDB(path, storage=CachingMiddleware(AtomicJSONStorage))
-            self._db.storage.WRITE_CACHE_SIZE = 1_000_000_000  # we flush on our own schedule
-            meta = self._db.table("_meta")
-            if not meta.all():
-                meta.insert({"format": STORE_FORMAT, "version": STORE_VERSION})
-        except StoreError:
-            raise
-        except (OSError, ValueError) as error:
-            raise StoreError(f"cannot open the store {path}: {error}") from None
-        self.batches = self._db.table("batches")
-        self.domains = self._db.table("domains")
-        self.pages = self._db.table("pages")
+    return check
 
-    @classmethod
-    def open(cls, path: str) -> Store:
-        return cls(path)
+
+class ChunkedTable:
+    """One TinyDB table split over files of at most `chunk_size` documents."""
+
+    def __init__(self, folder: Path, name: str, chunk_size: int) -> None:
+        self.folder = folder
+        self.name = name
+        self.chunk_size = chunk_size
+        self._open: dict[int, TinyDB] = {}
+        self._dirty: set[int] = set()
+        self._sizes: dict[int, int] = {}
+
+    def chunk_numbers(self) -> list[int]:
+        if not self.folder.is_dir():
+            return []
+        numbers = []
+        for entry in os.listdir(self.folder):
+            match = _CHUNK_NAME.match(entry)
+            if match and match.group(1) == self.name:
+                numbers.append(int(match.group(2)))
+        return sorted(numbers)
+
+    def _path(self, number: int) -> Path:
+        return self.folder / f"{self.name}-{number:05d}.json"
+
+    def _db(self, number: int) -> TinyDB:
+        db = self._open.get(number)
+        if db is None:
+            storage = CachingMiddleware(
+                lambda: AtomicJSONStorage(self._path(number), _check_chunk(self.name))
+            )
+            db = self._open[number] = TinyDB(storage=storage)
+            db.storage.WRITE_CACHE_SIZE = 1 << 62  # flushed on our schedule, never per write
+        return db
+
+    def table(self, number: int) -> Any:
+        return self._db(number).table(self.name)
+
+    def size(self, number: int) -> int:
+        if number not in self._sizes:
+            self._sizes[number] = len(self.table(number))
+        return self._sizes[number]
+
+    def append(self, docs: list[dict[str, Any]]) -> list[tuple[int, int]]:
+        """Add documents at the end; returns each one's (chunk, doc id)."""
+        numbers = self.chunk_numbers() or [1]
+        number = max([*numbers, *self._open])
+        placed: list[tuple[int, int]] = []
+        start = 0
+        while start < len(docs):
+            room = self.chunk_size - self.size(number)
+            if room <= 0:
+                self._retire(number)
+                number += 1
+                continue
+            part = docs[start : start + room]
+            ids = self.table(number).insert_multiple(part)
+            self._sizes[number] = self.size(number) + len(part)
+            self._dirty.add(number)
+            placed.extend((number, doc_id) for doc_id in ids)
+            start += len(part)
+        return placed
+
+    def update(self, number: int, updates: dict[int, dict[str, Any]]) -> None:
+        """Replace fields of documents of one chunk, in one pass over it."""
+        if not updates:
+            return
+
+        def apply(table: dict[int, dict[str, Any]]) -> None:
+            for doc_id, fields in updates.items():
+                if doc_id in table:
+                    table[doc_id].update(fields)
+
+        self.table(number)._update_table(apply)
+        self._dirty.add(number)
+
+    def remove_where(self, predicate: Callable[[dict[str, Any]], bool]) -> int:
+        """Remove every matching document, chunk by chunk; returns how many went."""
+        removed = 0
+        numbers = self.chunk_numbers()
+        for number in numbers:
+            kept_open = number in self._open
+            table = self.table(number)
+            doc_ids = [doc.doc_id for doc in table.all() if predicate(doc)]
+            if doc_ids:
+                table.remove(doc_ids=doc_ids)
+                self._sizes.pop(number, None)
+                self._dirty.add(number)
+                removed += len(doc_ids)
+            if not kept_open and number != numbers[-1]:
+                self._retire(number)  # a scan must not leave every chunk in memory
+        return removed
+
+    def documents(self) -> Iterator[tuple[int, Document]]:
+        """Every (chunk, document), chunk by chunk, in insertion order."""
+        for number in self.chunk_numbers():
+            if number in self._open:
+                docs = self.table(number).all()
+            else:
+                data = read_json_file(self._path(number))
+                if data is None:
+                    continue
+                _check_chunk(self.name)(self._path(number), data)
+                raw = data.get(self.name, {})  # type: ignore[union-attr]
+                docs = [Document(doc, doc_id=int(key)) for key, doc in raw.items()]
+            yield from ((number, doc) for doc in docs)
 
     def flush(self) -> None:
-        self._db.storage.flush()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for number in sorted(self._dirty):
+            self._open[number].storage.flush()
+        self._dirty.clear()
+
+    def _retire(self, number: int) -> None:
+        """Flush and forget a full chunk: only the one being filled stays in memory."""
+        db = self._open.pop(number, None)
+        if db is not None:
+            if number in self._dirty:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                db.storage.flush()
+                self._dirty.discard(number)
+            db.close()
 
     def close(self) -> None:
         self.flush()
-        self._db.close()
+        for number in list(self._open):
+            self._retire(number)
 
-    # -- writing ------------------------------------------------------------
+
+class BatchFiles:
+    """The domain and page tables of one batch, in their own folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.domains = ChunkedTable(folder, "domains", DOMAIN_CHUNK)
+        self.pages = ChunkedTable(folder, "pages", PAGE_CHUNK)
+        self._domain_index: dict[str, tuple[int, int]] | None = None
+
+    def domain_index(self) -> dict[str, tuple[int, int]]:
+        """job id -> (chunk, doc id), built once by reading the domain files."""
+        if self._domain_index is None:
+            self._domain_index = {
+                doc["job_id"]: (number, doc.doc_id) for number, doc in self.domains.documents()
+            }
+        return self._domain_index
+
+    def put_domains(self, records: Iterable[dict[str, Any]]) -> None:
+        """Insert new domain documents, or update existing ones, by job id."""
+        index = self.domain_index()
+        updates: dict[int, dict[int, dict[str, Any]]] = {}
+        fresh: list[dict[str, Any]] = []
+        for record in records:
+            where = index.get(record["job_id"])
+            if where is None:
+                fresh.append(dict(record))
+            else:
+                updates.setdefault(where[0], {})[where[1]] = dict(record)
+        for number, by_id in updates.items():
+            self.domains.update(number, by_id)
+        if fresh:
+            for record, where in zip(fresh, self.domains.append(fresh), strict=True):
+                index[record["job_id"]] = where
+
+    def flush(self) -> None:
+        # Pages first: a domain marked done on disk always has its pages there.
+        self.pages.flush()
+        self.domains.flush()
+
+    def close(self) -> None:
+        self.pages.close()
+        self.domains.close()
+
+
+class Store:
+    """One store: open with `Store.open(path)` to read, `Store.open(path, write=True)` to write.
+
+    A writer holds an exclusive lock on the store's folder for as long as it is
+    open, so two processes never write one store; opening for writing marks the
+    batches a dead writer left `running` as `interrupted`.
+    """
+
+    def __init__(self, path: str, *, write: bool = False) -> None:
+        self.path = path
+        self.main_path = Path(path)
+        self.folder = self.main_path.with_name(self.main_path.name + ".batches")
+        self.writable = write
+        self._lock_fd: int | None = None
+        self._batch_files: dict[str, BatchFiles] = {}
+        parent = self.main_path.parent
+        if not parent.is_dir():
+            raise StoreError(f"cannot open the store {path}: folder {parent} does not exist")
+        if self.folder.exists() and not self.folder.is_dir():
+            raise StoreError(f"{self.folder} is not a folder; the store cannot use it")
+        storage = CachingMiddleware(lambda: AtomicJSONStorage(self.main_path, check_main_file))
+        self._db = TinyDB(storage=storage)
+        self._db.storage.WRITE_CACHE_SIZE = 1 << 62
+        self._db.storage.read()  # validates the file before anything can write to it
+        self.batches = self._db.table("batches")
+        if write:
+            self._lock()
+            meta = self._db.table("_meta")
+            if not meta.all():
+                meta.insert({"format": STORE_FORMAT, "version": STORE_VERSION})
+            self._mark_abandoned_batches()
+            self._db.storage.flush()
+
+    @classmethod
+    def open(cls, path: str, *, write: bool = False) -> Store:
+        return cls(path, write=write)
+
+    def _lock(self) -> None:
+        self.folder.mkdir(exist_ok=True)
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(
+                f"the store {self.path} is being written by another tui-scraper process"
+            ) from None
+        self._lock_fd = fd
+
+    def writer_active(self) -> bool:
+        """Whether another process holds the store open for writing."""
+        if self._lock_fd is not None or not self.folder.is_dir():
+            return False
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def _mark_abandoned_batches(self) -> None:
+        for doc in self.batches.all():
+            if doc.get("status") == BatchStatus.RUNNING:
+                self.batches.update({"status": BatchStatus.INTERRUPTED.value}, doc_ids=[doc.doc_id])
+
+    def close(self) -> None:
+        for files in self._batch_files.values():
+            files.close()
+        self._batch_files.clear()
+        if self.writable:
+            self._db.storage.flush()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- batches -------------------------------------------------------------
+
+    def files(self, batch_id: str) -> BatchFiles:
+        files = self._batch_files.get(batch_id)
+        if files is None:
+            files = self._batch_files[batch_id] = BatchFiles(self.folder / batch_id)
+        return files
+
+    def all_batches(self) -> list[dict[str, Any]]:
+        """Every batch document, oldest first; a dead writer's `running` shows as interrupted."""
+        docs = [dict(doc) for doc in self.batches.all()]
+        running = [d for d in docs if d.get("status") == BatchStatus.RUNNING]
+        if running and not self.writable and not self.writer_active():
+            for doc in running:
+                doc["status"] = BatchStatus.INTERRUPTED.value
+        return sorted(docs, key=lambda doc: doc.get("created_at") or "")
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        for doc in self.all_batches():
+            if doc.get("batch_id") == batch_id:
+                return doc
+        return None
+
+    def find_batch(self, batch_id: str) -> dict[str, Any]:
+        """The batch with this id or unique id prefix; StoreError naming the problem."""
+        text = batch_id.strip().lower()
+        docs = self.all_batches()
+        exact = [d for d in docs if d.get("batch_id") == text]
+        prefixed = [d for d in docs if text and str(d.get("batch_id")).startswith(text)]
+        matches = exact or prefixed
+        if not matches:
+            raise StoreError(f"no batch {batch_id!r} in the store {self.path}")
+        if len(matches) > 1:
+            raise StoreError(f"batch id prefix {batch_id!r} is ambiguous; give more characters")
+        return matches[0]
 
     def create_batch(self, document: dict[str, Any]) -> None:
         self.batches.insert(document)
 
     def update_batch(self, batch_id: str, fields: dict[str, Any]) -> None:
-        self.batches.update(fields, Query().batch_id == batch_id)
+        def apply(table: dict[int, dict[str, Any]]) -> None:
+            for doc in table.values():
+                if doc.get("batch_id") == batch_id:
+                    doc.update(fields)
 
-    def put_domains(self, records: list[DomainRecord]) -> None:
-        """Insert or replace domain documents, keyed by job id."""
-        by_job = {doc["job_id"]: doc.doc_id for doc in self.domains.all()}
-        for record in records:
-            doc_id = by_job.get(record["job_id"])
-            if doc_id is None:
-                self.domains.insert(dict(record))
-            else:
-                self.domains.update(dict(record), doc_ids=[doc_id])
+        self.batches._update_table(apply)
 
-    def add_pages(self, pages: list[PageRecord]) -> None:
-        self.pages.insert_multiple(dict(page) for page in pages)
+    def flush(self) -> None:
+        for files in self._batch_files.values():
+            files.flush()
+        self._db.storage.flush()
 
-    def remove_pages_of(self, job_ids: set[str]) -> None:
-        """Drop the pages of domains about to be crawled again (resume)."""
-        self.pages.remove(Query().job_id.one_of(list(job_ids)))
-
-    # -- reading ------------------------------------------------------------
-
-    def all_batches(self) -> list[dict[str, Any]]:
-        return sorted(self.batches.all(), key=lambda doc: doc.get("created_at") or "")
-
-    def batch(self, batch_id: str) -> dict[str, Any] | None:
-        return self.batches.get(Query().batch_id == batch_id)  # type: ignore[return-value]
+    # -- domains and pages ---------------------------------------------------
 
     def batch_domains(self, batch_id: str) -> list[DomainRecord]:
-        return self.domains.search(Query().batch_id == batch_id)  # type: ignore[return-value]
+        """The batch's domain documents, in the batch's order."""
+        docs = [dict(doc) for _n, doc in self.files(batch_id).domains.documents()]
+        return docs  # type: ignore[return-value]
 
     def batch_pages(self, batch_id: str) -> Iterator[PageRecord]:
-        yield from self.pages.search(Query().batch_id == batch_id)  # type: ignore[misc]
+        """The batch's page documents, streamed chunk by chunk."""
+        for _number, doc in self.files(batch_id).pages.documents():
+            yield dict(doc)  # type: ignore[misc]
+
+    def domain_pages(self, batch_id: str, job_id: str) -> list[PageRecord]:
+        return [page for page in self.batch_pages(batch_id) if page["job_id"] == job_id]
+
+
+def batch_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """A batch document's `counts` from its domain documents."""
+    counts = {"domains": 0, "done": 0, "failed": 0, "cancelled": 0, "pages": 0}
+    for record in records:
+        counts["domains"] += 1
+        status = record.get("status")
+        if status in FINISHED_DOMAIN:
+            counts[str(status)] += 1
+        counts["pages"] += int(record.get("pages_ok") or 0) + int(record.get("pages_failed") or 0)
+    return counts
 
 
 class StoreWriter:
     """The event consumer that saves a batch: call it with events, run `run()` beside."""
 
     def __init__(self, store: Store) -> None:
+        if not store.writable:
+            raise StoreError("the store was opened read-only")
         self.store = store
         self._queue: list[Event] = []
-        self._pending_domains: dict[str, DomainRecord] = {}
         self._wake = asyncio.Event()
         self._closed = False
-        self.counts: dict[str, int] = {}
+        self._batch_id: str | None = None
+        self._domains: dict[str, dict[str, Any]] = {}
+        self._started: set[str] = set()  # jobs that started under this writer
+        self._counts_written_at = 0.0
 
     def __call__(self, event: Event) -> None:
         if isinstance(
             event, BatchStarted | DomainStarted | PageFetched | DomainFinished | BatchFinished
         ):
             self._queue.append(event)
-            if isinstance(event, BatchFinished):
-                self._wake.set()
+            if isinstance(event, BatchStarted | BatchFinished):
+                self._wake.set()  # a batch is on disk, resumable, from its first moment
 
     async def run(self) -> None:
         """Write queued events every FLUSH_INTERVAL_S until `close`."""
@@ -209,6 +513,7 @@ class StoreWriter:
             self.write_pending()
 
     def close(self) -> None:
+        """Write what is queued; the writer stops."""
         self._closed = True
         self._wake.set()
         self.write_pending()
@@ -218,54 +523,70 @@ class StoreWriter:
         events, self._queue = self._queue, []
         if not events:
             return
-        pages: list[PageRecord] = []
-        store = self.store
+        pages: list[dict[str, Any]] = []
+        dirty_domains: dict[str, dict[str, Any]] = {}
+        finished: BatchFinished | None = None
         for event in events:
             if isinstance(event, PageFetched):
-                pages.append(event.page)
+                pages.append(event.page)  # type: ignore[arg-type]
             elif isinstance(event, DomainStarted):
-                self._pending_domains.setdefault(event.job_id, {})  # type: ignore[typeddict-item]
-                pending = self._pending_domains[event.job_id]
-                pending.update(status=DomainStatus.RUNNING.value, started_at=event.started_at)
+                record = self._domains.setdefault(event.job_id, {"job_id": event.job_id})
+                record.update(status=DomainStatus.RUNNING.value, started_at=event.started_at)
+                dirty_domains[event.job_id] = record
+                self._forget_pages_of(event.job_id, pages)
             elif isinstance(event, DomainFinished):
-                self._pending_domains[event.job_id] = dict(event.record)  # type: ignore[assignment]
+                record = self._domains.setdefault(event.job_id, {})
+                record.update(event.record)
+                dirty_domains[event.job_id] = record
             elif isinstance(event, BatchStarted):
                 self._start_batch(event)
             elif isinstance(event, BatchFinished):
-                self._write_domains()
-                store.update_batch(
-                    event.batch_id,
-                    {
-                        "status": event.status.value,
-                        "finished_at": event.finished_at,
-                        "counts": event.counts,
-                    },
-                )
-        if pages:
-            store.add_pages(pages)
-        self._write_domains()
-        store.flush()
-
-    def _write_domains(self) -> None:
-        if not self._pending_domains:
+                finished = event
+        if self._batch_id is None:
             return
-        by_job = {doc["job_id"]: doc for doc in self.store.domains.all()}
-        updates: list[DomainRecord] = []
-        for job_id, fields in self._pending_domains.items():
-            current = dict(by_job.get(job_id, {}))
-            current.update(fields)
-            current["job_id"] = job_id
-            updates.append(current)  # type: ignore[arg-type]
-        self._pending_domains.clear()
-        self.store.put_domains(updates)
+        files = self.store.files(self._batch_id)
+        if pages:
+            files.pages.append(pages)
+        files.put_domains(dirty_domains.values())
+        files.flush()
+        now = time.monotonic()
+        if finished is not None or now - self._counts_written_at >= COUNTS_INTERVAL_S:
+            fields: dict[str, Any] = {"counts": batch_counts(self._domains.values())}
+            if finished is not None:
+                fields.update(status=finished.status.value, finished_at=finished.finished_at)
+            self.store.update_batch(self._batch_id, fields)
+            self._counts_written_at = now
+        self.store.flush()
+
+    def _forget_pages_of(self, job_id: str, queued: list[dict[str, Any]]) -> None:
+        """A domain starting again replaces the pages it stored before, never adds to them."""
+        queued[:] = [page for page in queued if page.get("job_id") != job_id]
+        if job_id in self._started and self._batch_id is not None:
+            self.store.files(self._batch_id).pages.remove_where(
+                lambda doc: doc.get("job_id") == job_id
+            )
+        self._started.add(job_id)
 
     def _start_batch(self, event: BatchStarted) -> None:
+        self._batch_id = event.batch_id
+        files = self.store.files(event.batch_id)
         if event.resumed:
+            for _number, doc in files.domains.documents():
+                self._domains.setdefault(doc["job_id"], dict(doc))
+            rerun = {record["job_id"] for record in event.domains}
+            # Domains cut off mid-crawl start again from scratch: their pages go, in one pass.
+            files.pages.remove_where(lambda doc: doc.get("job_id") in rerun)
+            self._started.difference_update(rerun)
+            for record in event.domains:
+                self._domains[record["job_id"]] = dict(record)
+            files.put_domains(event.domains)  # type: ignore[arg-type]
             self.store.update_batch(
-                event.batch_id, {"status": BatchStatus.RUNNING.value, "finished_at": None}
+                event.batch_id,
+                {"status": BatchStatus.RUNNING.value, "finished_at": None},
             )
-            self.store.put_domains(event.domains)
             return
+        for record in event.domains:
+            self._domains[record["job_id"]] = dict(record)
         self.store.create_batch(
             {
                 "batch_id": event.batch_id,
@@ -277,13 +598,7 @@ class StoreWriter:
                 "rejected": [
                     {"line": r.line, "input": r.input, "reason": r.reason} for r in event.rejected
                 ],
-                "counts": {
-                    "domains": len(event.domains),
-                    "done": 0,
-                    "failed": 0,
-                    "cancelled": 0,
-                    "pages": 0,
-                },
+                "counts": batch_counts(event.domains),  # type: ignore[arg-type]
             }
         )
-        self.store.put_domains(event.domains)
+        files.put_domains(event.domains)  # type: ignore[arg-type]

@@ -1,0 +1,340 @@
+"""The store: durable after kill -9 at any point, resumable, readable, exportable."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_cli import assert_one_line_error, run_cli
+from tui_scraper.demo import DemoServer, DemoWeb
+from tui_scraper.engine.events import (
+    BatchFinished,
+    BatchStarted,
+    BatchStatus,
+    DomainFinished,
+    DomainStarted,
+    PageFetched,
+)
+from tui_scraper.export import PAGE_FIELDS
+from tui_scraper.store import Store, StoreError, StoreWriter
+
+CLI = [sys.executable, "-m", "tui_scraper"]
+FINISHED = {"done", "failed", "cancelled"}
+KILLS = 12
+
+
+def store_files(db: Path) -> list[Path]:
+    folder = db.with_name(db.name + ".batches")
+    return [db, *sorted(folder.rglob("*.json"))] if folder.exists() else [db]
+
+
+def check_store(db: Path) -> dict[str, Any]:
+    """Every file parses as JSON; finished domains have all their pages; no page twice."""
+    for path in store_files(db):
+        json.loads(path.read_text(encoding="utf-8"))  # raises if any file is torn
+    with Store.open(str(db)) as store:
+        batches = store.all_batches()
+        assert len(batches) == 1
+        batch_id = batches[0]["batch_id"]
+        domains = store.batch_domains(batch_id)
+        pages = list(store.batch_pages(batch_id))
+    per_job = Counter(page["job_id"] for page in pages)
+    keys = Counter((page["job_id"], page["url"]) for page in pages)
+    assert not [key for key, n in keys.items() if n > 1], "a page is stored twice"
+    for record in domains:
+        if record["status"] in FINISHED:
+            assert per_job[record["job_id"]] == record["pages_ok"] + record["pages_failed"]
+    return {"batch": batches[0], "domains": domains, "pages": pages}
+
+
+async def start_cli(*args: str, capture: bool = False) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *CLI,
+        *args,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE if capture else asyncio.subprocess.DEVNULL,
+    )
+
+
+def crawl_args(server: DemoServer, db: Path) -> list[str]:
+    rules = [arg for rule in server.connect_to for arg in ("--connect-to", rule)]
+    return ["--db", str(db), "--max-pages", "12", "--concurrency", "4", "--timeout", "3", *rules]
+
+
+def batch_domains_of(web: DemoWeb) -> list[str]:
+    hosts = [site.host for site in web.sites_of_kind("normal")][:14]
+    return [*hosts, web.by_kind("flaky_503").host, web.by_kind("big").host]
+
+
+async def test_sigkill_at_many_points_then_resume(demo_web: DemoWeb, tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    kills = 0
+    async with DemoServer(demo_web, latency=0.02) as server:
+        args = crawl_args(server, db)
+        process = await start_cli("crawl", *batch_domains_of(demo_web), *args)
+        previous_pages: set[tuple[str, str]] = set()
+        previous_done: set[str] = set()
+        while kills < KILLS:
+            base = server.stats.total_requests
+            try:
+                await server.wait_until(lambda s, b=base: s.total_requests >= b + 25, 30)
+            except TimeoutError:
+                break  # the batch finished before this kill point
+            if process.returncode is not None:
+                break
+            process.kill()  # SIGKILL: no cleanup at all
+            await process.wait()
+            kills += 1
+            state = check_store(db)
+            # Nothing a finished domain had on disk is ever lost.
+            pages_now = {(p["job_id"], p["url"]) for p in state["pages"]}
+            kept = {key for key in previous_pages if key[0] in previous_done}
+            assert kept <= pages_now
+            previous_pages = pages_now
+            previous_done = {d["job_id"] for d in state["domains"] if d["status"] in FINISHED}
+            batch_id = state["batch"]["batch_id"]
+            # A crash found on the next open: the batch reads as interrupted.
+            assert state["batch"]["status"] == "interrupted"
+            process = await start_cli("resume", batch_id, *args)
+        code = await process.wait()
+    assert kills == KILLS
+    assert code == 0
+    final = check_store(db)
+    assert final["batch"]["status"] == "completed"
+    assert all(d["status"] in FINISHED for d in final["domains"])
+    assert final["batch"]["counts"]["pages"] == len(final["pages"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+async def test_signal_interrupts_saves_and_resumes(
+    demo_web: DemoWeb, tmp_path: Path, signum: int
+) -> None:
+    db = tmp_path / "store.json"
+    async with DemoServer(demo_web, latency=0.05) as server:
+        args = crawl_args(server, db)
+        process = await start_cli("crawl", *batch_domains_of(demo_web), *args, capture=True)
+        await server.wait_until(lambda s: s.total_requests >= 40, 30)
+        process.send_signal(signum)
+        sent = time.monotonic()
+        async with asyncio.timeout(10):
+            code = await process.wait()
+        stopped_in = time.monotonic() - sent
+        assert code == 130, (await process.stderr.read()).decode()  # type: ignore[union-attr]
+        state = check_store(db)
+        assert state["batch"]["status"] == "interrupted"
+        assert state["pages"]
+        unfinished = [d for d in state["domains"] if d["status"] not in FINISHED]
+        assert unfinished
+        code, _out, err = await run_cli("resume", state["batch"]["batch_id"][:8], *args)
+        assert code == 0, err
+    final = check_store(db)
+    assert final["batch"]["status"] == "completed"
+    assert all(d["status"] in FINISHED for d in final["domains"])
+    print(f"stopped {stopped_in:.2f}s after signal {signum}")
+
+
+FOREIGN_FILES = {
+    "invalid JSON": b'{"batches": {',
+    "a JSON list": b"[1, 2, 3]",
+    "another TinyDB app": b'{"_default": {"1": {"name": "x"}}}',
+    "unmarked tables": b'{"batches": {}}',
+    "binary": bytes(range(256)),
+}
+
+
+@pytest.mark.parametrize("content", FOREIGN_FILES.values(), ids=FOREIGN_FILES.keys())
+async def test_foreign_or_corrupt_file_is_refused_and_untouched(
+    tmp_path: Path, content: bytes
+) -> None:
+    db = tmp_path / "other.json"
+    db.write_bytes(content)
+    for args in (["crawl", "example.test"], ["batches"], ["resume", "abc"]):
+        code, _out, err = await run_cli(*args, "--db", str(db))
+        assert code == 2
+        assert_one_line_error(err, "is not a tui-scraper store")
+        assert db.read_bytes() == content
+    assert not db.with_name(db.name + ".batches").exists()
+
+
+def test_second_writer_is_refused(tmp_path: Path) -> None:
+    db = str(tmp_path / "store.json")
+    with Store.open(db, write=True), pytest.raises(StoreError, match="another tui-scraper"):
+        Store.open(db, write=True)
+    Store.open(db, write=True).close()  # free again once the first closed
+
+
+async def test_unknown_batch_id_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    Store.open(str(db), write=True).close()
+    for command in (["show", "nope"], ["export", "nope", "--format", "csv"], ["resume", "nope"]):
+        code, _out, err = await run_cli(*command, "--db", str(db))
+        assert code == 2
+        assert_one_line_error(err, "no batch 'nope'")
+
+
+def page_record(batch_id: str, job_id: str, n: int, **fields: Any) -> dict[str, Any]:
+    page: dict[str, Any] = dict.fromkeys(PAGE_FIELDS)
+    page.update(
+        batch_id=batch_id,
+        job_id=job_id,
+        domain="example.test",
+        url=f"http://example.test/{n}",
+        final_url=f"http://example.test/{n}",
+        redirects=[{"url": "http://example.test/old", "status": 301}],
+        status=200,
+        bytes=1000 + n,
+        truncated=False,
+        elapsed_ms=12,
+        depth=1,
+        h1=["Hello", "World"],
+        word_count=10,
+        links_internal=3,
+        links_external=1,
+        emails=["a@example.test"],
+        phones=["+442079460000"],
+        socials=[],
+        fetched_at="2026-11-29T01:00:00.000Z",
+    )
+    page.update(fields)
+    return page
+
+
+def write_batch(db: Path, pages: list[dict[str, Any]]) -> str:
+    """A finished one-domain batch written straight through the StoreWriter."""
+    from tui_scraper.engine.crawl import DomainJob, new_domain_record
+    from tui_scraper.targets import parse_targets
+
+    target = parse_targets("example.test").targets[0]
+    job = DomainJob("b" * 8 + "-0000-4000-8000-" + "0" * 12, "job-1", target)
+    record = new_domain_record(job)
+    with Store.open(str(db), write=True) as store:
+        writer = StoreWriter(store)
+        writer(BatchStarted(job.batch_id, {}, [record]))
+        writer(DomainStarted(job.job_id, target.domain, target.start_url, "t"))
+        for page in pages:
+            writer(PageFetched(job.job_id, target.domain, page, 0, 0))  # type: ignore[arg-type]
+        done = {**record, "status": "done", "pages_ok": len(pages)}
+        writer(DomainFinished(job.job_id, target.domain, done))  # type: ignore[arg-type]
+        writer(BatchFinished(job.batch_id, BatchStatus.COMPLETED, {}, "t"))
+        writer.close()
+    return job.batch_id
+
+
+async def test_export_jsonl_round_trips_every_field(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    pages = [page_record("x", "job-1", n, title=f"Page {n}") for n in range(1200)]
+    batch_id = write_batch(
+        db, [{**p, "batch_id": "b" * 8 + "-0000-4000-8000-" + "0" * 12} for p in pages]
+    )
+    out = tmp_path / "pages.jsonl"
+    code, _out, err = await run_cli(
+        "export", batch_id, "--format", "jsonl", "-o", str(out), "--db", str(db)
+    )
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 1200
+    assert [list(row) for row in rows[:1]] == [list(PAGE_FIELDS)]
+    expected = [{**p, "batch_id": batch_id} for p in pages]
+    assert rows == expected
+
+
+async def test_export_csv_neutralizes_formulas(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    titles = ['=HYPERLINK("http://x")', "+1 555", "-2+3", "@SUM(A1)", "\tTab", "Plain"]
+    batch_id = write_batch(
+        db, [page_record("x", "job-1", n, title=title) for n, title in enumerate(titles)]
+    )
+    code, out, err = await run_cli("export", batch_id, "--format", "csv", "--db", str(db))
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["title"] for row in rows] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1 555",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tTab",
+        "Plain",
+    ]
+    assert list(rows[0]) == list(PAGE_FIELDS)
+    assert json.loads(rows[0]["h1"]) == ["Hello", "World"]
+    assert rows[0]["status"] == "200"
+
+    code, out, _err = await run_cli(
+        "export", batch_id, "--format", "csv", "--domains", "--db", str(db)
+    )
+    assert code == 0
+    domain_rows = list(csv.DictReader(io.StringIO(out)))
+    assert domain_rows[0]["domain"] == "example.test"
+    assert domain_rows[0]["pages_ok"] == str(len(titles))
+
+
+async def test_batches_and_show_list_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    batch_id = write_batch(db, [page_record("x", "job-1", 1)])
+    code, out, _err = await run_cli("batches", "--json", "--db", str(db))
+    assert code == 0
+    docs = json.loads(out)
+    assert [d["batch_id"] for d in docs] == [batch_id]
+    assert docs[0]["status"] == "completed"
+    assert docs[0]["counts"] == {"domains": 1, "done": 1, "failed": 0, "cancelled": 0, "pages": 1}
+    code, out, _err = await run_cli("batches", "--db", str(db))
+    assert batch_id in out and "completed" in out
+    code, out, _err = await run_cli("show", batch_id[:6], "--db", str(db))
+    assert code == 0
+    assert "example.test" in out and "done" in out
+
+
+async def test_pages_reach_disk_within_a_second(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    from tui_scraper.engine.crawl import DomainJob, new_domain_record
+    from tui_scraper.targets import parse_targets
+
+    target = parse_targets("example.test").targets[0]
+    job = DomainJob("batch-1", "job-1", target)
+    with Store.open(str(db), write=True) as store:
+        writer = StoreWriter(store)
+        task = asyncio.create_task(writer.run())
+        writer(BatchStarted(job.batch_id, {}, [new_domain_record(job)]))
+        writer(PageFetched(job.job_id, "example.test", page_record("batch-1", "job-1", 7), 1, 0))  # type: ignore[arg-type]
+        sent = time.monotonic()
+        async with asyncio.timeout(5):
+            while True:
+                with Store.open(str(db)) as reader:
+                    if list(reader.batch_pages("batch-1")):
+                        break
+                await asyncio.sleep(0.05)
+        on_disk_after = time.monotonic() - sent
+        writer.close()
+        await task
+    assert on_disk_after < 5
+
+
+def test_store_files_are_replaced_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails half-way leaves the old file whole and no temporary file behind."""
+    db = tmp_path / "store.json"
+    Store.open(str(db), write=True).close()
+    before = db.read_bytes()
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="disk full"), Store.open(str(db), write=True) as store:
+        store.create_batch({"batch_id": "x"})
+        store.flush()
+    monkeypatch.undo()
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
