@@ -218,3 +218,25 @@ async def test_failed_domain_retried_in_the_same_batch(demo_web: DemoWeb) -> Non
     assert runner.failed_jobs() == []
     assert runner.results[failed[0].job_id]["status"] == DomainStatus.DONE
     assert runner.counts()["domains"] == 2 and runner.counts()["done"] == 2
+
+
+async def test_time_paused_does_not_count_against_domain_timeout(demo_web: DemoWeb) -> None:
+    slow = demo_web.by_kind("slow").host
+    async with DemoServer(demo_web, slow_delay=0.2) as server:
+        settings = demo_settings(server, domain_timeout=1.2, per_domain=1)
+        before_pause = 0
+
+        async def hold_a_pause(runner: BatchRunner) -> None:
+            nonlocal before_pause
+            await server.wait_until(lambda s: s.total_requests >= 3, 10)
+            runner.pause()
+            await server.wait_until(lambda s: s.in_flight == 0, 10)
+            before_pause = server.stats.total_requests
+            with pytest.raises(TimeoutError):  # paused longer than the whole budget
+                await server.wait_until(lambda s: s.total_requests > before_pause, 1.5)
+            runner.resume()
+
+        run = await run_batch(settings, [slow], during=hold_a_pause)
+    record = run.records[slow]
+    assert record["stop_reason"] == StopReason.DOMAIN_TIMEOUT
+    assert server.stats.total_requests >= before_pause + 2  # the budget left still ran

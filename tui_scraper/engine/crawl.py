@@ -163,6 +163,8 @@ class _DomainCrawl:
         self.phase = Phase.QUEUED
         self.start_fetched = False
         self.phone_region = phone_region_for(self.domain)
+        self.budget: asyncio.Timeout | None = None
+        self.budget_left: float | None = None  # of --domain-timeout, while paused
 
     # -- the crawl --------------------------------------------------------
 
@@ -175,7 +177,8 @@ class _DomainCrawl:
             DomainStarted(self.job.job_id, self.domain, record["start_url"], record["started_at"])
         )
         try:
-            async with asyncio.timeout(self.settings.domain_timeout):
+            async with asyncio.timeout(self.settings.domain_timeout) as budget:
+                self.budget = budget
                 await self._crawl()
             reason = StopReason.MAX_PAGES if self.budget_hit else StopReason.FRONTIER_EXHAUSTED
             self._finish(DomainStatus.DONE, reason)
@@ -384,7 +387,8 @@ class _DomainCrawl:
 
     async def _gate(self) -> None:
         """Before every request: wait while paused, then keep the politeness delay."""
-        await self.control.wait_if_paused()
+        if not self.control.running.is_set():
+            await self._wait_out_pause()
         if self.delay <= 0:
             return
         async with self.throttle:
@@ -397,6 +401,18 @@ class _DomainCrawl:
                 if visible:
                     self._set_phase(Phase.CRAWLING)
             self.next_request_at = time.monotonic() + self.delay
+
+    async def _wait_out_pause(self) -> None:
+        """Wait while the batch is paused; time paused does not count against --domain-timeout."""
+        budget = self.budget
+        first = self.budget_left is None  # workers of one domain pause together
+        if first and budget is not None and budget.when() is not None:
+            self.budget_left = budget.when() - asyncio.get_running_loop().time()  # type: ignore[operator]
+            budget.reschedule(None)
+        await self.control.wait_if_paused()
+        if self.budget_left is not None and budget is not None:
+            budget.reschedule(asyncio.get_running_loop().time() + self.budget_left)
+            self.budget_left = None
 
     def _on_retry(self, url: str, attempt: int, wait: float, reason: str) -> None:
         self.sink(RequestRetrying(self.job.job_id, self.domain, url, attempt, wait, reason))

@@ -227,6 +227,7 @@ class HttpClient:
                     if read_body(result.content_type):
                         await self._read_body(resp, result)
                     else:
+                        result.size = resp.content_length or 0  # as announced, unread
                         resp.close()  # not reading it: do not pay for the rest of the transfer
                     return result
             result.error = f"too many redirects (more than {MAX_REDIRECTS})"
