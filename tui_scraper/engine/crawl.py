@@ -259,14 +259,19 @@ class _DomainCrawl:
         await self._ensure_robots([host_of(final_url)], URL(final_url).scheme)
 
         await self._enqueue_links(extraction.links, 1, page["final_url"], canonical=True)
-        await self._seed_from_sitemaps(URL(final_url).scheme)
-        await self._run_workers()
+        await self._run_workers(URL(final_url).scheme)
 
-    async def _run_workers(self) -> None:
-        if self.queue.empty():
-            return
+    async def _run_workers(self, scheme: str) -> None:
+        """Crawl the frontier with --per-domain workers, the sitemaps read meanwhile.
+
+        Reading the sitemaps takes one of the domain's request slots until it is
+        done, so the host never sees more than --per-domain requests at once.
+        """
         async with asyncio.TaskGroup() as group:
-            workers = [group.create_task(self._worker()) for _ in range(self.settings.per_domain)]
+            slots = self.settings.per_domain
+            workers = [group.create_task(self._worker()) for _ in range(slots - 1)]
+            await self._seed_from_sitemaps(scheme)
+            workers.append(group.create_task(self._worker()))
             await self.queue.join()
             for worker in workers:
                 worker.cancel()
