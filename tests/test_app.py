@@ -1,0 +1,521 @@
+"""Pilot tests of the terminal app, crawling the demo web on 127.0.0.1 through --connect-to."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Log, TextArea
+
+from tests.conftest import demo_settings
+from tui_scraper.app import ScraperApp, make_app
+from tui_scraper.app.screens.batch import BatchScreen
+from tui_scraper.app.screens.dialogs import ConfirmScreen
+from tui_scraper.app.screens.domain import DomainScreen
+from tui_scraper.app.screens.help import HelpScreen
+from tui_scraper.app.screens.history import HistoryScreen, StoredBatchScreen, export_path
+from tui_scraper.app.screens.start import StartScreen
+from tui_scraper.app.widgets.domain_table import DomainTable
+from tui_scraper.demo import DemoServer, DemoWeb
+from tui_scraper.demo.sites import MARKUP_H1, MARKUP_TITLE
+from tui_scraper.engine.events import Phase
+from tui_scraper.export import PAGE_FIELDS
+from tui_scraper.settings import Settings
+from tui_scraper.store import Store
+
+SIZE = (80, 24)
+NORMAL = [
+    "acme-plumbing.test",
+    "lakeside-dental.test",
+    "granite-cafe.test",
+    "juniper-brewing.test",
+    "beacon-books.test",
+    "maple-pets.test",
+]
+# Whatever the crawl does, a test fails in this time rather than hanging CI.
+TIMEOUT_S = 30.0
+# CSI and OSC sequences: what a terminal may legitimately receive from the app itself.
+_TERMINAL_SEQUENCE = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)")
+
+
+@pytest.fixture
+async def slow_server(demo_web: DemoWeb) -> AsyncIterator[DemoServer]:
+    """The demo web answering after 50 ms, so a domain's requests overlap with others'."""
+    async with DemoServer(demo_web, latency=0.05) as server:
+        yield server
+
+
+def notices(app: ScraperApp) -> str:
+    """The text of every notification the app has shown."""
+    return "\n".join(notification.message for notification in app._notifications)
+
+
+def screen_text(app: ScraperApp) -> str:
+    """The characters on screen, line by line, as the terminal would show them."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def terminal_output(app: ScraperApp) -> str:
+    """The bytes a real terminal would receive for a full redraw of the screen."""
+    update = app.screen._compositor.render_full_update()
+    return update.render_segments(app.console)
+
+
+async def wait_for(
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = TIMEOUT_S
+) -> None:
+    """Let the app run until `predicate()` holds."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await pilot.pause(0.01)
+
+
+def make_test_app(tmp_path: Path, settings: Settings, domains: list[str] | str) -> ScraperApp:
+    text = domains if isinstance(domains, str) else "\n".join(domains)
+    app = make_app(settings=settings, db_path=str(tmp_path / "store.json"), domains_text=text)
+    app.cursor_blink = False
+    return app
+
+
+def batch_screen(app: ScraperApp) -> BatchScreen:
+    screen = next(s for s in app.screen_stack if isinstance(s, BatchScreen))
+    return screen
+
+
+def finished(app: ScraperApp) -> bool:
+    return app.session is not None and not app.session.running and app.session.status is not None
+
+
+def row_state(app: ScraperApp, domain: str) -> str:
+    """The state cell of a domain's row, as displayed."""
+    table = batch_screen(app).query_one(DomainTable)
+    session = app.session
+    assert session is not None
+    job_id = next(j for j, row in session.state.rows.items() if row.domain == domain)
+    return table.get_cell(job_id, "state").plain
+
+
+async def start(pilot: Pilot[Any]) -> ScraperApp:
+    """Press the Start key and wait for the batch screen."""
+    app = pilot.app
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, BatchScreen))
+    return app  # type: ignore[return-value]
+
+
+async def test_rejected_lines_are_counted_live_as_you_type(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"example.com", "enter", *"not a domain!", "enter", *"ftp://x")
+        summary = app.screen.query_one("#input-summary")
+        await wait_for(pilot, lambda: "1 valid · 2 rejected" in str(summary.render()))
+        rejected = str(app.screen.query_one("#rejected").render())
+        assert "line 2: not a domain! (not a valid host name)" in rejected
+        assert "line 3: ftp://x (unsupported scheme 'ftp')" in rejected
+        assert "1 valid · 2 rejected" in screen_text(app)
+        await pilot.press("enter", *"www.example.org")
+        await wait_for(pilot, lambda: "2 valid · 2 rejected" in str(summary.render()))
+
+
+async def test_bad_settings_are_refused_with_the_reason(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    app = make_test_app(tmp_path, demo_settings(demo_server), ["acme-plumbing.test"])
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#set-concurrency", Input).value = "zero"
+        app.screen.query_one("#set-connect_to", Input).value = "nonsense"
+        await pilot.pause()
+        errors = str(app.screen.query_one("#setting-errors").render())
+        assert "--concurrency must be a whole number, not 'zero'" in errors
+        assert "--connect-to 'nonsense'" in errors
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        assert app.session is None
+        # Fixed values are accepted and the batch starts.
+        app.screen.query_one("#set-concurrency", Input).value = "2"
+        app.screen.query_one("#set-connect_to", Input).value = ", ".join(demo_server.connect_to)
+        await start(pilot)
+        await wait_for(pilot, lambda: finished(app))
+        assert app.session is not None
+        assert app.session.settings.concurrency == 2
+
+
+async def test_start_refused_without_a_valid_domain(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "not a domain!\n")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f5")
+        assert app.session is None
+        assert "no valid domain (1 rejected)" in notices(app)
+
+
+async def test_start_refused_while_another_process_writes_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    with Store.open(str(path), write=True):  # holds the store's writer lock
+        app = make_test_app(tmp_path, Settings(), "example.com")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("f5")
+            assert app.session is None
+            assert "being written by another tui-scraper process" in notices(app)
+            await pilot.press("f2")  # the history still reads it
+            assert isinstance(app.screen, HistoryScreen)
+
+
+async def test_every_domain_reaches_its_final_state(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    settings = demo_settings(demo_server, max_pages=10, concurrency=3)
+    domains = [*NORMAL[:3], "start-404.test", "redirect-loop.test", "robots-excluded.test"]
+    app = make_test_app(tmp_path, settings, domains)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await wait_for(pilot, lambda: finished(app))
+        await pilot.pause()
+        for domain in NORMAL[:3]:
+            assert row_state(app, domain).startswith("done"), domain
+        assert row_state(app, "start-404.test") == "failed: HTTP 404"
+        assert row_state(app, "redirect-loop.test").startswith("failed: redirect loop")
+        assert row_state(app, "robots-excluded.test").startswith("done")
+        text = screen_text(app)
+        assert "6/6 domains · 2 failed" in text
+        # The rows on screen (not only the table's data) show the final states.
+        rows = [line for line in text.splitlines() if "start-404.test" in line]
+        assert any("failed: HTTP 404" in row and "1/10" in row for row in rows), rows
+        log = "\n".join(app.screen.query_one("#events", Log).lines)
+        assert "robots-excluded.test: robots.txt excludes http://robots-excluded.test/" in log
+        assert "robots-excluded.test: robots.txt excluded 2 URLs in all" in log
+        assert "start-404.test failed: HTTP 404" in log
+        assert "batch completed: 4 done, 2 failed, 0 cancelled" in log
+    batch = Store.open(str(tmp_path / "store.json")).all_batches()[-1]
+    assert batch["status"] == "completed"
+    assert batch["counts"]["done"] == 4 and batch["counts"]["failed"] == 2
+
+
+async def test_concurrency_follows_plus_mid_batch(tmp_path: Path, slow_server: DemoServer) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=1, per_domain=1)
+    app = make_test_app(tmp_path, settings, NORMAL)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.total_requests >= 3, TIMEOUT_S)
+        assert slow_server.stats.max_hosts_in_flight == 1
+        await pilot.press("plus", "plus")
+        await slow_server.wait_until(lambda s: len(s.in_flight_hosts()) >= 3, TIMEOUT_S)
+        assert "concurrency 3" in screen_text(app)
+        await pilot.press("minus")
+        assert app.session is not None and app.session.runner.concurrency == 2
+        await pilot.press("q", "y")
+    assert app.return_code == 130
+
+
+async def test_pause_stops_new_requests_and_resume_restarts_them(
+    tmp_path: Path, slow_server: DemoServer
+) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=2)
+    app = make_test_app(tmp_path, settings, NORMAL)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.total_requests >= 4, TIMEOUT_S)
+        await pilot.press("p")
+        await slow_server.wait_until(lambda s: s.in_flight == 0, TIMEOUT_S)
+        await pilot.pause()
+        assert "PAUSED" in screen_text(app)
+        count = slow_server.stats.total_requests
+        with pytest.raises(TimeoutError):
+            await slow_server.wait_until(lambda s: s.total_requests > count, 0.5)
+        await pilot.press("p")
+        await slow_server.wait_until(lambda s: s.total_requests > count, TIMEOUT_S)
+        await pilot.pause()
+        assert "PAUSED" not in screen_text(app)
+        await pilot.press("q", "y")
+
+
+async def test_cancel_the_selected_domain(tmp_path: Path, slow_server: DemoServer) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=1, per_domain=1)
+    first, second = "big-catalog.test", NORMAL[1]  # the catalog takes 25 x 50 ms at least
+    app = make_test_app(tmp_path, settings, [first, second])
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.host(first).requests >= 2, TIMEOUT_S)
+        await pilot.press("c")  # the cursor starts on the first row
+        await wait_for(pilot, lambda: finished(app))
+        await pilot.pause()
+        assert row_state(app, first) == "cancelled"
+        assert row_state(app, second).startswith("done")
+        assert "cancelled" in screen_text(app)
+    records = {
+        r["domain"]: r
+        for r in Store.open(str(tmp_path / "store.json")).batch_domains(app.session.batch_id)
+    }
+    assert records[first]["status"] == "cancelled"
+    assert records[second]["status"] == "done"
+
+
+async def test_cancel_the_batch_asks_first(tmp_path: Path, slow_server: DemoServer) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=1, per_domain=1)
+    app = make_test_app(tmp_path, settings, ["big-catalog.test", *NORMAL[:2]])
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.total_requests >= 2, TIMEOUT_S)
+        await pilot.press("C")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert app.session is not None and app.session.running
+        await pilot.press("C", "y")
+        await wait_for(pilot, lambda: finished(app))
+        assert app.session.status is not None and app.session.status.value == "cancelled"
+    batch = Store.open(str(tmp_path / "store.json")).all_batches()[-1]
+    assert batch["status"] == "cancelled"
+
+
+async def test_quit_mid_batch_leaves_it_interrupted(
+    tmp_path: Path, slow_server: DemoServer
+) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=2, per_domain=1)
+    app = make_test_app(tmp_path, settings, NORMAL)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.total_requests >= 4, TIMEOUT_S)
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "saved as interrupted" in screen_text(app)
+        await pilot.press("y")
+    assert app.return_code == 130
+    store = Store.open(str(tmp_path / "store.json"))
+    [batch] = store.all_batches()
+    assert batch["status"] == "interrupted"
+    statuses = {r["status"] for r in store.batch_domains(batch["batch_id"])}
+    assert statuses & {"running", "queued"}, statuses  # unfinished domains stay resumable
+    assert any(True for _ in store.batch_pages(batch["batch_id"]))  # what was fetched is kept
+
+
+async def test_quit_without_a_batch_exits_at_once(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+
+async def test_web_text_is_shown_literally(tmp_path: Path, demo_server: DemoServer) -> None:
+    """Markup and terminal escapes in a page title reach the screen as plain characters."""
+    settings = demo_settings(demo_server, max_pages=3, per_domain=1)
+    app = make_test_app(tmp_path, settings, ["markup-title.test"])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(pilot)
+        await wait_for(pilot, lambda: finished(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DomainScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        shown = "Deals [red]x[/] [bold]today[/bold] \\x1b[31mALERT\\x07 | Markup Mart"
+        assert shown in text  # the selected page's detail line
+        assert "Deals [red]x[/] [bold]today" in text  # its (cut) cell in the table
+        assert "h1 [bold]Big[/bold] [red]x[/] sale \\x1b[31mnow\\x07" in text
+        output = terminal_output(app)
+        assert "[red]x[/]" in output
+        # Once the app's own styling sequences are removed, no ESC or BEL byte is left.
+        leftover = _TERMINAL_SEQUENCE.sub("", output)
+        assert "\x1b" not in leftover and "\x07" not in leftover
+        assert "\x1b" not in text and "\x07" not in text
+        # The page's title as stored is the raw one: only the display escapes it.
+        screen = app.screen
+        assert isinstance(screen, DomainScreen)
+        assert screen.row.page_rows[0].title == MARKUP_TITLE
+    assert "\x1b" in MARKUP_H1  # the demo site really sends the escape
+
+
+async def test_open_a_domain_shows_its_pages_live(tmp_path: Path, slow_server: DemoServer) -> None:
+    # The big catalog has more pages than the budget: 40 pages at 50 ms each, 2 s or more.
+    settings = demo_settings(slow_server, max_pages=40, per_domain=1, concurrency=1)
+    domain = "big-catalog.test"
+    app = make_test_app(tmp_path, settings, [domain])
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.host(domain).requests >= 3, TIMEOUT_S)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, DomainScreen)
+        table = screen.query_one("#pages")
+        shown = table.row_count
+        assert shown < 40
+        # Rows keep arriving while the screen is open.
+        await wait_for(pilot, lambda: table.row_count > shown)
+        await wait_for(pilot, lambda: finished(app))
+        await wait_for(pilot, lambda: table.row_count == 40)
+        text = screen_text(app)
+        assert "Emails (" in text and "Phones (" in text and "Socials (" in text
+        assert "done: max_pages" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, BatchScreen)
+
+
+async def test_retry_failed_domains(tmp_path: Path, demo_server: DemoServer) -> None:
+    settings = demo_settings(demo_server, max_pages=3)
+    app = make_test_app(tmp_path, settings, ["acme-plumbing.test", "start-404.test"])
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await wait_for(pilot, lambda: finished(app))
+        assert app.session is not None
+        first_requests = demo_server.stats.host("start-404.test").requests
+        await pilot.press("r")
+        await wait_for(pilot, lambda: finished(app) and app.session.runs == 2)
+        await pilot.pause()
+        assert demo_server.stats.host("start-404.test").requests > first_requests
+        assert row_state(app, "start-404.test") == "failed: HTTP 404"
+        assert "retrying 1 domains" in screen_text(app)
+        batch_id = app.session.batch_id
+    store = Store.open(str(tmp_path / "store.json"))
+    pages = [p for p in store.batch_pages(batch_id) if p["domain"] == "start-404.test"]
+    assert len(pages) == 1  # replaced by the retry, not added to
+    assert store.batch(batch_id)["status"] == "completed"
+
+
+async def test_history_opens_and_exports_a_batch(tmp_path: Path, demo_server: DemoServer) -> None:
+    settings = demo_settings(demo_server, max_pages=3)
+    app = make_test_app(tmp_path, settings, ["acme-plumbing.test", "granite-cafe.test"])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start(pilot)
+        await wait_for(pilot, lambda: finished(app))
+        assert app.session is not None
+        batch_id = app.session.batch_id
+        await pilot.press("h")
+        assert isinstance(app.screen, HistoryScreen)
+        assert batch_id[:8] in screen_text(app)
+        assert "completed" in screen_text(app)
+        await pilot.press("e")
+        target = export_path(str(tmp_path / "store.json"), batch_id)
+        await wait_for(pilot, target.exists)
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 6
+        assert set(json.loads(lines[0])) == set(PAGE_FIELDS)  # as `tui-scraper export` writes
+        assert {json.loads(line)["domain"] for line in lines} == {
+            "acme-plumbing.test",
+            "granite-cafe.test",
+        }
+        await pilot.press("r")
+        assert "nothing to resume" in notices(app)
+        await pilot.press("enter")
+        assert isinstance(app.screen, StoredBatchScreen)
+        assert "acme-plumbing.test" in screen_text(app)
+        await pilot.press("enter")
+        assert isinstance(app.screen, DomainScreen)
+        assert app.screen.query_one("#pages").row_count == 3
+        await pilot.press("escape", "escape", "escape")
+        assert isinstance(app.screen, BatchScreen)
+
+
+async def test_history_of_an_interrupted_batch_tells_how_to_resume(
+    tmp_path: Path, slow_server: DemoServer
+) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=1, per_domain=1)
+    first = make_test_app(tmp_path, settings, NORMAL)
+    async with first.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.total_requests >= 2, TIMEOUT_S)
+        await pilot.press("q", "y")
+    assert first.return_code == 130
+    second = make_test_app(tmp_path, settings, "")
+    async with second.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f2")
+        assert "interrupted" in screen_text(second)
+        await pilot.press("r")
+        assert first.session is not None
+        assert f"tui-scraper resume {first.session.batch_id}" in notices(second)
+
+
+async def test_load_a_list_from_a_file(tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text("example.com\nexample.org\nftp://nope\n", encoding="utf-8")
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#path", Input).value = str(tmp_path / "missing.txt")
+        await pilot.press("enter")
+        error = str(app.screen.query_one("#load-error").render())
+        assert error == f"no such file: {tmp_path / 'missing.txt'}"
+        assert "no such file" in screen_text(app)
+        app.screen.query_one("#path", Input).value = str(listing)
+        await pilot.press("enter")
+        assert isinstance(app.screen, StartScreen)
+        assert app.screen.query_one("#domains", TextArea).text.startswith("example.com")
+        summary = app.screen.query_one("#input-summary")
+        await wait_for(pilot, lambda: "2 valid · 1 rejected" in str(summary.render()))
+
+
+async def test_help_lists_every_key(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = str(app.screen.query_one("#help Static:last-of-type").render())
+        for expected in ("F5 / ctrl+s", "Cancel the whole batch", "+ / =", "JSON Lines", "esc"):
+            assert expected in help_text
+        await pilot.press("escape")
+        assert isinstance(app.screen, StartScreen)
+
+
+async def test_usable_at_80x24_with_every_action_in_the_footer(
+    tmp_path: Path, slow_server: DemoServer
+) -> None:
+    settings = demo_settings(slow_server, max_pages=25, concurrency=1, per_domain=1)
+    app = make_test_app(tmp_path, settings, ["big-catalog.test", *NORMAL[:2]])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "F5 Start" in screen_text(app).splitlines()[-1]
+        await start(pilot)
+        await slow_server.wait_until(lambda s: s.total_requests >= 1, TIMEOUT_S)
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("⏎ Open", "+- Workers", "p Pause", "c Cancel", "C Cancel all", "q Quit"):
+            assert key in footer, footer
+        assert footer.rstrip().endswith("q Quit")  # nothing cut off at 80 columns
+        table = app.screen.query_one(DomainTable)
+        assert table.size.height >= 10
+        await pilot.press("q", "y")
+
+
+async def test_demo_mode_serves_its_own_web(tmp_path: Path, demo_web: DemoWeb) -> None:
+    """`tui-scraper demo`: the app starts the demo server in its loop and autostarts."""
+    settings = Settings(max_pages=2, timeout=2.0)
+    app = make_app(
+        settings=settings,
+        db_path=str(tmp_path / "store.json"),
+        domains_text="acme-plumbing.test\ngranite-cafe.test",
+        demo_web=demo_web,
+        autostart=True,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: finished(app))
+        assert app.demo_server is not None
+        server = app.demo_server
+        assert app.session is not None
+        assert app.session.settings.connect_to[:2] == server.connect_to
+        assert app.session.state.rows and all(
+            row.phase == Phase.DONE for row in app.session.state.rows.values()
+        )
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert app.demo_server is None  # stopped on exit
+
+
+def test_the_event_sink_state_does_not_import_textual() -> None:
+    """The sink records into plain state: its module works without Textual."""
+    path = Path(__file__).parent.parent / "tui_scraper" / "app" / "state.py"
+    code = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('state', {str(path)!r})\n"
+        "module = sys.modules['state'] = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "print('textual' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

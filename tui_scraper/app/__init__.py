@@ -1,0 +1,53 @@
+"""The terminal app: `make_app` builds it (for the CLI and the tests), `run_app` runs it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui_scraper.app.app import EXIT_INTERRUPTED, EXIT_OK, ScraperApp
+from tui_scraper.settings import Settings
+
+if TYPE_CHECKING:
+    from tui_scraper.demo import DemoWeb
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "ScraperApp", "make_app", "run_app"]
+
+
+def make_app(
+    *,
+    settings: Settings,
+    db_path: str,
+    domains_text: str = "",
+    demo_web: DemoWeb | None = None,
+    autostart: bool = False,
+) -> ScraperApp:
+    """The app, domains prefilled; with `demo_web` it serves that web itself on loopback."""
+    return ScraperApp(
+        settings=settings,
+        db_path=db_path,
+        domains_text=domains_text,
+        demo_web=demo_web,
+        autostart=autostart,
+    )
+
+
+def run_app(
+    *,
+    settings: Settings,
+    db_path: str,
+    domains_text: str = "",
+    demo_web: DemoWeb | None = None,
+    autostart: bool = False,
+) -> int:
+    """Run the app until it quits; the exit code is 130 if quitting interrupted a batch."""
+    app = make_app(
+        settings=settings,
+        db_path=db_path,
+        domains_text=domains_text,
+        demo_web=demo_web,
+        autostart=autostart,
+    )
+    app.run()
+    if app.return_code not in (None, EXIT_OK):
+        return app.return_code
+    return EXIT_INTERRUPTED if app.interrupted else EXIT_OK

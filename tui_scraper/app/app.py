@@ -1,0 +1,264 @@
+"""The Textual app: owns the store, the optional demo server and the batch being run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from tui_scraper.app.screens.batch import BatchScreen
+from tui_scraper.app.screens.dialogs import ConfirmScreen
+from tui_scraper.app.screens.domain import DomainScreen
+from tui_scraper.app.screens.help import HelpScreen
+from tui_scraper.app.screens.history import HistoryScreen
+from tui_scraper.app.screens.start import StartScreen
+from tui_scraper.app.session import BatchSession
+from tui_scraper.app.state import Clock, DomainRow
+from tui_scraper.engine.events import BatchStatus
+from tui_scraper.engine.pool import new_batch_id
+from tui_scraper.settings import Settings
+from tui_scraper.store import Store, StoreError
+from tui_scraper.targets import ParsedTargets
+from tui_scraper.text import safe_text
+
+if TYPE_CHECKING:
+    from tui_scraper.demo import DemoServer, DemoWeb
+
+EXIT_OK = 0
+EXIT_INTERRUPTED = 130
+
+
+class ScraperApp(App[int]):
+    """The terminal app: start screen, live batch, domain pages and history.
+
+    `clock`, `batch_id_factory` and `cursor_blink` exist for tests and snapshots: a
+    frozen clock and a fixed batch id make every screen reproducible.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-scraper"
+    ENABLE_COMMAND_PALETTE = False
+    # Not a priority binding, so the start screen's own ctrl+q (shown in its footer) wins there.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db_path: str,
+        domains_text: str = "",
+        demo_web: DemoWeb | None = None,
+        autostart: bool = False,
+        clock: Clock = time.monotonic,
+        batch_id_factory: Callable[[], str] = new_batch_id,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db_path = db_path
+        self.domains_text = domains_text
+        self.demo_web = demo_web
+        self.autostart = autostart
+        self.clock = clock
+        self.batch_id_factory = batch_id_factory
+        self.cursor_blink = cursor_blink
+        self.store: Store | None = None
+        self.store_error: str | None = None
+        self.demo_server: DemoServer | None = None
+        self.extra_connect_to: list[str] = []
+        self.session: BatchSession | None = None
+        self.batch_worker: Worker[BatchStatus] | None = None
+        self._mounted = False
+        self._closed = False
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def get_default_screen(self) -> StartScreen:
+        """The start screen, domains and settings prefilled."""
+        return StartScreen(self.settings, self.domains_text, self.db_path)
+
+    async def on_mount(self) -> None:
+        self._open_store()
+        if self.demo_web is not None:
+            from tui_scraper.demo import DemoServer
+
+            # Served from this event loop, so the demo needs nothing but the app.
+            self.demo_server = DemoServer(self.demo_web)
+            await self.demo_server.start()
+            self.extra_connect_to = list(self.demo_server.connect_to)
+        self._mounted = True
+        self.maybe_autostart()
+
+    def maybe_autostart(self) -> None:
+        """Start the prefilled batch once both the demo server and the start form are ready."""
+        start = self.screen
+        if self.autostart and self._mounted and isinstance(start, StartScreen) and start.is_ready:
+            self.autostart = False
+            start.action_start()
+
+    def _open_store(self) -> None:
+        try:
+            self.store = Store.open(self.db_path, write=True)
+        except StoreError as error:
+            self.store_error = str(error)
+            # Still show history when another process is writing the store.
+            with contextlib.suppress(StoreError):
+                if Path(self.db_path).exists():
+                    self.store = Store.open(self.db_path)
+            self.notify(
+                safe_text(f"{error}; batches cannot be started"),
+                title="Store",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+
+    async def on_unmount(self) -> None:
+        await self.close_everything()
+
+    async def close_everything(self) -> None:
+        """Stop the batch (left interrupted), the writer, the demo server and the store."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.interrupt_batch()
+        if self.demo_server is not None:
+            await self.demo_server.stop()
+            self.demo_server = None
+        if self.store is not None:
+            self.store.close()
+
+    async def interrupt_batch(self) -> None:
+        """Cancel the task running the batch, so it ends `interrupted`, and wait for the save."""
+        session, worker = self.session, self.batch_worker
+        if session is None or not session.running:
+            return
+        if worker is not None:
+            worker.cancel()
+        # The session closes its store writer before it reports idle.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                await session.idle.wait()
+
+    # -- batches ------------------------------------------------------------
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether the last batch was cut off (by quitting) and is left resumable."""
+        return self.session is not None and self.session.status == BatchStatus.INTERRUPTED
+
+    @property
+    def batch_running(self) -> bool:
+        """Whether a batch is running now."""
+        return self.session is not None and self.session.running
+
+    def start_batch(self, settings: Settings, parsed: ParsedTargets) -> None:
+        """Start a batch of the parsed domains and show it; refuses with a message if it cannot."""
+        if self.store is None or not self.store.writable:
+            reason = self.store_error or "the store is not open for writing"
+            self.notify(safe_text(reason), title="Cannot start", severity="error", markup=False)
+            return
+        if self.batch_running:
+            self.notify("a batch is already running", severity="error", markup=False)
+            return
+        if self.extra_connect_to:
+            settings = settings.replace(connect_to=[*self.extra_connect_to, *settings.connect_to])
+        self.session = BatchSession(
+            self.store, settings, parsed, batch_id=self.batch_id_factory(), clock=self.clock
+        )
+        self.push_screen(BatchScreen(self.session))
+        self._run_session()
+        # What exists now (the UI, the rows) lives as long as the app: keep the cyclic
+        # GC from rescanning it in every full collection, whose pauses delay key presses.
+        self.call_after_refresh(gc.freeze)
+
+    def _run_session(self, jobs: list[str] | None = None) -> None:
+        session = self.session
+        assert session is not None
+        selected = None
+        if jobs is not None:
+            selected = [session.runner.jobs[job_id] for job_id in jobs]
+        self.batch_worker = self.run_worker(
+            session.run(selected), name="batch", group="batch", exit_on_error=False
+        )
+
+    def retry_failed(self) -> None:
+        """Queue the failed domains again: on the running batch, or as a rerun of a finished one."""
+        session = self.session
+        if session is None:
+            return
+        failed = session.failed_job_ids()
+        if not failed:
+            self.notify("no failed domain to retry", markup=False)
+            return
+        if session.running:
+            session.runner.retry(failed)
+        else:
+            self._run_session(failed)
+        self.notify(
+            f"retrying {len(failed)} failed domain{'s' if len(failed) != 1 else ''}", markup=False
+        )
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "batch":
+            return
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                safe_text(f"the batch stopped on an error: {type(error).__name__}: {error}"),
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            for screen in self.screen_stack:
+                if isinstance(screen, BatchScreen):
+                    screen.flush()
+
+    # -- navigation ---------------------------------------------------------
+
+    def open_domain(self, row: DomainRow, *, live: bool, max_pages: int) -> None:
+        """Show one domain's pages, live or from the store."""
+        self.push_screen(DomainScreen(row, live=live, max_pages=max_pages, clock=self.clock))
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        """Show the store's batches."""
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen())
+
+    async def action_quit(self) -> None:
+        """Quit; while a batch runs, ask first, then leave it interrupted and resumable."""
+        if not self.batch_running:
+            await self.close_everything()
+            code = EXIT_INTERRUPTED if self.interrupted else EXIT_OK
+            self.exit(code, return_code=code)
+            return
+        question = (
+            "A batch is running. Quit now?\n\nThe batch is saved as interrupted; "
+            "`tui-scraper resume ID` finishes it later."
+        )
+        self.push_screen(ConfirmScreen(question, "Quit", "Keep running"), self._quit_answer)
+
+    async def _quit_answer(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        # The batch may have ended while the question was open: then nothing is interrupted.
+        await self.interrupt_batch()
+        await self.close_everything()
+        code = EXIT_INTERRUPTED if self.interrupted else EXIT_OK
+        self.exit(code, return_code=code)

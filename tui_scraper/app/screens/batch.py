@@ -1,0 +1,259 @@
+"""The batch screen: the live domain table, overall progress, the event log and the controls."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Log, ProgressBar, Static
+
+from tui_scraper.app.format import duration, plain, rate, state_text
+from tui_scraper.app.screens.base import AppScreen
+from tui_scraper.app.screens.dialogs import ConfirmScreen
+from tui_scraper.app.session import BatchSession
+from tui_scraper.app.widgets.domain_table import DomainTable
+from tui_scraper.engine.events import BatchStatus
+
+# How often the table, counters and log are redrawn from the recorded state.
+FLUSH_INTERVAL_S = 0.25
+LOG_MAX_LINES = 1000
+WORKERS = Binding.Group("Workers", compact=True)
+# Actions that only make sense while the batch runs (hidden from the footer otherwise).
+RUNNING_ONLY = frozenset({"more", "fewer", "pause", "cancel_domain", "cancel_batch"})
+
+
+class BatchScreen(AppScreen):
+    """One row per domain, updated four times a second from the batch's recorded state."""
+
+    BINDINGS = [
+        Binding(
+            "plus",
+            "more",
+            "More",
+            key_display="+",
+            group=WORKERS,
+            tooltip="Crawl one more domain at once (concurrency + 1)",
+        ),
+        Binding("equals_sign", "more", "More", show=False),  # `+` without shift
+        Binding(
+            "minus",
+            "fewer",
+            "Fewer",
+            key_display="-",
+            group=WORKERS,
+            tooltip="Crawl one domain fewer at once (running ones finish)",
+        ),
+        Binding("p", "pause", "Pause", tooltip="Pause or resume: no new request starts"),
+        Binding("c", "cancel_domain", "Cancel", tooltip="Cancel the selected domain"),
+        Binding(
+            "C", "cancel_batch", "Cancel all", key_display="C", tooltip="Cancel the whole batch"
+        ),
+        Binding("ctrl+x", "cancel_batch", "Cancel all", show=False),
+        Binding("r", "retry", "Retry", tooltip="Retry the failed domains"),
+        Binding(
+            "escape",
+            "back",
+            "New batch",
+            key_display="esc",
+            tooltip="Back to the start screen (when the batch has ended)",
+        ),
+        Binding("h", "app.history", "History", tooltip="Earlier batches in the store"),
+        Binding("question_mark", "app.help", "Help", key_display="?", tooltip="List every key"),
+        Binding("q", "app.quit", "Quit", tooltip="Quit (asks while a batch runs)"),
+    ]
+
+    def __init__(self, session: BatchSession) -> None:
+        super().__init__()
+        self.session = session
+        self._shown_status: BatchStatus | None = None
+        self._shown_paused = False
+        self._shown_failed = 0
+        self._status_plain = ""
+        self._rate_plain = ""
+        self._detail_plain = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="batch-status")
+        with Horizontal(id="overall"):
+            yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="overall-bar")
+            yield Static(id="overall-rate")
+        yield DomainTable(self.session.state.max_pages, id="domains")
+        yield Static(id="row-detail")
+        yield Log(max_lines=LOG_MAX_LINES, id="events")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"batch {self.session.batch_id[:8]}"
+        self.query_one(DomainTable).focus()
+        self.flush()
+        self.set_interval(FLUSH_INTERVAL_S, self.flush)
+
+    # -- drawing ------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Apply what the events recorded since the last flush, in one screen update."""
+        state = self.session.state
+        now = state.clock()
+        table = self.query_one(DomainTable)
+        if state.paused != self._shown_paused:
+            # Pausing changes the state text of every running row.
+            table.refresh_all(state, now)
+        with self.app.batch_update():
+            table.sync(state, now)
+            lines = state.take_log()
+            if lines:
+                self.query_one("#events", Log).write_lines(lines)
+            self._draw_status()
+            self._draw_detail()
+        changed = (
+            state.status != self._shown_status
+            or state.paused != self._shown_paused
+            or state.failed != self._shown_failed
+        )
+        if changed:
+            self._shown_status = state.status
+            self._shown_paused = state.paused
+            self._shown_failed = state.failed
+            status = state.status.value if state.status else "starting"
+            self.sub_title = f"batch {self.session.batch_id[:8]} · {status}"
+            self.refresh_bindings()
+
+    def _draw_status(self) -> None:
+        state = self.session.state
+        total = len(state.order)
+        text = Text(end="")
+        text.append(f"{state.finished_domains}/{total} domains", style="bold")
+        if state.failed:
+            text.append(f" · {state.failed} failed", style="red")
+        if state.cancelled:
+            text.append(f" · {state.cancelled} cancelled", style="magenta")
+        text.append(f" · {state.pages} pages")
+        text.append(f" · concurrency {state.concurrency}", style="bold")
+        text.append(f" ({state.running} running)")
+        if state.paused and state.is_running:
+            text.append(" · PAUSED", style="bold yellow")
+        if text.plain != self._status_plain:
+            self._status_plain = text.plain
+            # One line whatever it says: no layout pass needed.
+            self.query_one("#batch-status", Static).update(text, layout=False)
+        done, work = state.work()
+        self.query_one("#overall-bar", ProgressBar).update(total=max(work, 1), progress=done)
+        percent = f"{100 * done // max(work, 1):3d}%"
+        if state.is_running:
+            speed = f"{rate(state.pages_per_second())} pages/s · ETA {duration(state.eta())}"
+        elif state.status is None:
+            speed = "starting"
+        else:
+            elapsed = duration(state.elapsed())
+            speed = f"{rate(state.pages_per_second())} pages/s · {state.status.value} in {elapsed}"
+        speed = f"{percent} {speed}"
+        if speed != self._rate_plain:
+            self._rate_plain = speed
+            self.query_one("#overall-rate", Static).update(Text(speed, end=""), layout=False)
+
+    def _draw_detail(self) -> None:
+        job_id = self.query_one(DomainTable).selected_job()
+        row = self.session.state.rows.get(job_id or "")
+        if row is None:
+            return
+        state, style = state_text(row, self.session.state.paused)
+        text = Text(end="")
+        text.append_text(plain(row.domain, style="bold"))
+        text.append(" ")
+        text.append_text(plain(state, 200, style))
+        if row.url:
+            text.append(" ")
+            text.append_text(plain(row.url, 300, "dim"))
+        if text.plain != self._detail_plain:
+            self._detail_plain = text.plain
+            self.query_one("#row-detail", Static).update(text, layout=False)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._draw_detail()
+        self.repaint_now()  # the cursor moved: show it with its detail line at once
+
+    # -- controls -----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide controls that do nothing in the batch's current state."""
+        running = self.session.running
+        if action in RUNNING_ONLY:
+            return running
+        if action == "retry":
+            return bool(self.session.state.failed)
+        if action == "back":
+            return not running
+        return True
+
+    def action_more(self) -> None:
+        """Crawl one more domain at once."""
+        runner = self.session.runner
+        runner.set_concurrency(runner.concurrency + 1)
+        self.flush()
+        self.repaint_now()
+
+    def action_fewer(self) -> None:
+        """Crawl one domain fewer at once; running domains finish."""
+        runner = self.session.runner
+        if runner.concurrency <= 1:
+            self.notify("concurrency is already 1", severity="warning", markup=False)
+            return
+        runner.set_concurrency(runner.concurrency - 1)
+        self.flush()
+        self.repaint_now()
+
+    def action_pause(self) -> None:
+        """Pause the batch, or resume it."""
+        runner = self.session.runner
+        if runner.paused:
+            runner.resume()
+        else:
+            runner.pause()
+        self.flush()
+        self.repaint_now()
+
+    def action_cancel_domain(self) -> None:
+        """Cancel the domain under the cursor."""
+        job_id = self.query_one(DomainTable).selected_job()
+        if job_id is None:
+            return
+        if not self.session.runner.cancel_domain(job_id):
+            self.notify("that domain has already ended", severity="warning", markup=False)
+        self.flush()
+        self.repaint_now()
+
+    def action_cancel_batch(self) -> None:
+        """Cancel the whole batch, once confirmed."""
+
+        def answer(yes: bool | None) -> None:
+            if yes and self.session.running:
+                self.session.runner.cancel()
+                self.flush()
+
+        question = (
+            "Cancel the whole batch?\n\nQueued domains never start; running ones stop "
+            "and are saved as cancelled."
+        )
+        self.app.push_screen(ConfirmScreen(question, "Cancel batch", "Keep running"), answer)
+
+    def action_retry(self) -> None:
+        """Run the failed domains again."""
+        self.scraper.retry_failed()
+        self.flush()
+
+    def action_back(self) -> None:
+        """Back to the start screen once the batch has ended."""
+        if self.session.running:
+            self.notify("the batch is still running", severity="warning", markup=False)
+            return
+        self.app.pop_screen()
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        row = self.session.state.rows.get(str(event.row_key.value))
+        if row is not None:
+            self.scraper.open_domain(row, live=True, max_pages=self.session.state.max_pages)

@@ -1,0 +1,301 @@
+"""Earlier batches from the store: list them, open one read-only, export it, resume it."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui_scraper.app.format import PHASE_STYLES, duration, plain
+from tui_scraper.app.screens.base import AppScreen
+from tui_scraper.app.state import DomainRow
+from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
+from tui_scraper.engine.events import BatchStatus, DomainRecord, Phase
+from tui_scraper.export import PAGE_FIELDS, write_rows
+from tui_scraper.store import Store
+from tui_scraper.text import safe_text
+
+BATCH_COLUMNS = (
+    ColumnSpec("batch", "batch", 8),
+    ColumnSpec("created", "created (UTC)", 16),
+    ColumnSpec("status", "status", 11),
+    ColumnSpec("domains", "domains", 7),
+    ColumnSpec("done", "done", 5),
+    ColumnSpec("failed", "failed", 6),
+    ColumnSpec("cancelled", "cancel", 6),
+    ColumnSpec("pages", "pages", 7),
+)
+STORED_DOMAIN_COLUMNS = (
+    ColumnSpec("domain", "domain", 22, flex=1),
+    ColumnSpec("status", "status", 28, flex=2),
+    ColumnSpec("pages", "pages", 5),
+    ColumnSpec("errors", "err", 3),
+    ColumnSpec("emails", "emails", 6),
+    ColumnSpec("elapsed", "time", 6),
+)
+STATUS_STYLES = {
+    BatchStatus.COMPLETED.value: "green",
+    BatchStatus.RUNNING.value: "bold cyan",
+    BatchStatus.INTERRUPTED.value: "yellow",
+    BatchStatus.CANCELLED.value: "magenta",
+}
+
+
+def export_path(store_path: str, batch_id: str) -> Path:
+    """Where a batch's pages are exported: beside the store, named after the batch."""
+    store = Path(store_path)
+    return store.with_name(f"{store.stem}-{batch_id}-pages.jsonl")
+
+
+def export_pages(store: Store, batch_id: str) -> tuple[Path, int]:
+    """Write the batch's pages as `tui-scraper export --format jsonl` does, next to the store."""
+    path = export_path(store.path, batch_id)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        count = write_rows(store.batch_pages(batch_id), PAGE_FIELDS, "jsonl", handle)
+    # Renamed into place so a reader never sees half an export.
+    tmp.replace(path)
+    return path, count
+
+
+def resume_command(store_path: str, batch_id: str) -> str:
+    """The command that resumes a batch."""
+    return f"tui-scraper resume {batch_id} --db {shlex.quote(store_path)}"
+
+
+def created_text(value: object) -> str:
+    """`2024-05-01T10:00:00.000Z` as `2024-05-01 10:00`."""
+    text = str(value or "")
+    return text[:16].replace("T", " ") if text else "-"
+
+
+class StoredBatchActions(AppScreen):
+    """Export and resume of a stored batch, shared by the history and batch views."""
+
+    def _batch_doc(self, batch_id: str) -> dict[str, Any] | None:
+        store = self.scraper.store
+        return store.batch(batch_id) if store is not None else None
+
+    @work(thread=True, exclusive=True, group="export")
+    def export_batch(self, batch_id: str) -> None:
+        """Write the export in a thread: a big batch must not freeze the screen."""
+        store = self.scraper.store
+        if store is None:
+            return
+        try:
+            path, count = export_pages(store, batch_id)
+        except OSError as error:
+            self.app.call_from_thread(
+                self.app.notify,
+                safe_text(f"export failed: {error}"),
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.call_from_thread(
+            self.app.notify,
+            safe_text(f"{count} pages written to {path}"),
+            title="Exported",
+            markup=False,
+        )
+
+    def resume_batch(self, batch_id: str) -> None:
+        """Say how to resume an unfinished batch (the store offers no in-app resume)."""
+        doc = self._batch_doc(batch_id)
+        if doc is None:
+            return
+        if doc.get("status") not in (BatchStatus.INTERRUPTED.value, BatchStatus.RUNNING.value):
+            self.app.notify(
+                f"batch {batch_id[:8]} is {doc.get('status')}: nothing to resume", markup=False
+            )
+            return
+        store = self.scraper.store
+        command = resume_command(store.path if store else "", batch_id)
+        self.app.notify(
+            safe_text(f"Quit, then run:\n{command}"),
+            title="Resume",
+            timeout=30,
+            markup=False,
+        )
+
+
+class HistoryScreen(StoredBatchActions):
+    """Every batch in the store, oldest first."""
+
+    BINDINGS = [
+        Binding("e", "export", "Export", tooltip="Write the batch's pages as JSON Lines"),
+        Binding("r", "resume", "Resume", tooltip="How to resume an interrupted batch"),
+        Binding("f5", "reload", "Reload", key_display="F5", tooltip="Read the store again"),
+        Binding("escape", "app.pop_screen", "Back", key_display="esc"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="history-note")
+        yield FitTable(BATCH_COLUMNS, id="batches")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "history"
+        self.query_one(FitTable).focus()
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        """List the store's batches again, newest first."""
+        app = self.scraper
+        table = self.query_one(FitTable)
+        note = self.query_one("#history-note", Static)
+        if app.store is None:
+            note.update(Text(safe_text(app.store_error or "no store"), style="red", end=""))
+            return
+        batches = app.store.all_batches()
+        cursor = table.cursor_row
+        table.clear()
+        seen: set[str] = set()
+        for doc in reversed(batches):  # newest first: that is usually the one wanted
+            batch_id = str(doc.get("batch_id"))
+            if batch_id in seen:
+                continue  # a damaged store may repeat a batch; one row is enough
+            seen.add(batch_id)
+            counts = doc.get("counts") or {}
+            status = str(doc.get("status") or "")
+            table.add_row(
+                plain(batch_id[:8]),
+                Text(created_text(doc.get("created_at")), end=""),
+                Text(status, style=STATUS_STYLES.get(status, ""), end=""),
+                *(
+                    Text(str(counts.get(key, 0)), end="")
+                    for key in ("domains", "done", "failed", "cancelled", "pages")
+                ),
+                key=batch_id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        message = (
+            f"{len(batches)} batch{'es' if len(batches) != 1 else ''} in {app.store.path}"
+            if batches
+            else f"no batch in {app.store.path} yet"
+        )
+        note.update(Text(safe_text(message), end=""))
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        batch_id = str(event.row_key.value)
+        self.app.push_screen(StoredBatchScreen(batch_id))
+
+    def action_export(self) -> None:
+        """Export the selected batch's pages."""
+        batch_id = self.query_one(FitTable).selected_key()
+        if batch_id:
+            self.export_batch(batch_id)
+
+    def action_resume(self) -> None:
+        """Say how to resume the selected batch."""
+        batch_id = self.query_one(FitTable).selected_key()
+        if batch_id:
+            self.resume_batch(batch_id)
+
+
+def stored_status(record: DomainRecord) -> tuple[str, str]:
+    """A stored domain's status cell: status and stop reason or error."""
+    status = str(record.get("status") or "")
+    phase = {
+        "done": Phase.DONE,
+        "failed": Phase.FAILED,
+        "cancelled": Phase.CANCELLED,
+        "running": Phase.CRAWLING,
+    }.get(status, Phase.QUEUED)
+    detail = record.get("error") or record.get("stop_reason") or ""
+    if status == "running":
+        status, detail = "unfinished", ""
+    text = f"{status}: {detail}" if detail and detail != status else status
+    return text, PHASE_STYLES[phase]
+
+
+class StoredBatchScreen(StoredBatchActions):
+    """A stored batch, read-only: its domains; enter opens a domain's stored pages."""
+
+    BINDINGS = [
+        Binding("e", "export", "Export", tooltip="Write the batch's pages as JSON Lines"),
+        Binding("r", "resume", "Resume", tooltip="How to resume an interrupted batch"),
+        Binding("escape", "app.pop_screen", "Back", key_display="esc"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+        self.records: dict[str, DomainRecord] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="stored-summary")
+        yield FitTable(STORED_DOMAIN_COLUMNS, id="stored-domains")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"batch {self.batch_id[:8]} (stored)"
+        table = self.query_one(FitTable)
+        table.focus()
+        store = self.scraper.store
+        doc = self._batch_doc(self.batch_id)
+        if store is None or doc is None:
+            return
+        for record in store.batch_domains(self.batch_id):
+            self.records[record["job_id"]] = record
+            status, style = stored_status(record)
+            pages = (record.get("pages_ok") or 0) + (record.get("pages_failed") or 0)
+            failed = record.get("pages_failed") or 0
+            table.add_row(
+                plain(record["domain"]),
+                plain(status, 200, style),
+                Text(str(pages), end=""),
+                Text(str(failed) if failed else "", style="red", end=""),
+                Text(str(len(record.get("emails") or [])), end=""),
+                Text(duration(record.get("elapsed_s")), end=""),
+                key=record["job_id"],
+            )
+        counts = doc.get("counts") or {}
+        summary = Text(end="")
+        summary.append(f"{safe_text(self.batch_id)} ", style="bold")
+        status = str(doc.get("status") or "")
+        summary.append(status, style=STATUS_STYLES.get(status, ""))
+        summary.append(
+            f" · created {created_text(doc.get('created_at'))}"
+            f" · {counts.get('domains', 0)} domains · {counts.get('pages', 0)} pages"
+        )
+        if doc.get("rejected"):
+            summary.append(f" · {len(doc['rejected'])} lines rejected", style="red")
+        self.query_one("#stored-summary", Static).update(summary)
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        record = self.records.get(str(event.row_key.value))
+        store = self.scraper.store
+        if record is None or store is None:
+            return
+        pages = [p for p in store.batch_pages(self.batch_id) if p["job_id"] == record["job_id"]]
+        row = DomainRow.from_store(record, pages)
+        settings = (self._batch_doc(self.batch_id) or {}).get("settings") or {}
+        max_pages = int(settings.get("max_pages") or max(row.pages, 1))
+        self.scraper.open_domain(row, live=False, max_pages=max_pages)
+
+    def action_export(self) -> None:
+        """Export the selected batch's pages."""
+        self.export_batch(self.batch_id)
+
+    def action_resume(self) -> None:
+        """Say how to resume the selected batch."""
+        self.resume_batch(self.batch_id)

@@ -1,0 +1,147 @@
+"""The start screen: paste or load domains, check the settings, start a batch."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Label, Static, TextArea
+
+from tui_scraper.app.screens.base import AppScreen
+from tui_scraper.app.screens.dialogs import LoadFileScreen
+from tui_scraper.app.widgets.settings_form import SettingsForm
+from tui_scraper.settings import SettingError, Settings
+from tui_scraper.targets import ParsedTargets, parse_targets
+from tui_scraper.text import safe_text
+
+# Counting waits for a pause in typing, so pasting 10,000 lines parses once.
+DEBOUNCE_S = 0.15
+MAX_REJECTED_SHOWN = 100
+
+
+class StartScreen(AppScreen):
+    """Domains on the left, settings on the right; F5 or ctrl+s starts the batch."""
+
+    BINDINGS = [
+        Binding("f5,ctrl+s", "start", "Start", key_display="F5", tooltip="Start the batch"),
+        Binding(
+            "ctrl+o", "load", "Load file", key_display="^o", tooltip="Load domains from a file"
+        ),
+        Binding("f2", "app.history", "History", key_display="F2", tooltip="Earlier batches"),
+        Binding("f1", "app.help", "Help", key_display="F1", tooltip="List every key"),
+        Binding("ctrl+q", "app.quit", "Quit", key_display="^q", tooltip="Quit"),
+    ]
+
+    def __init__(self, settings: Settings, domains_text: str, db_path: str) -> None:
+        super().__init__()
+        self.initial_settings = settings
+        self.domains_text = domains_text
+        self.db_path = db_path
+        self.parsed = parse_targets(domains_text)
+        self._debounce: Timer | None = None
+        self.is_ready = False
+
+    def compose(self) -> ComposeResult:
+        blink = self.scraper.cursor_blink
+        yield Header()
+        with Horizontal(id="start-body"):
+            with Vertical(id="domains-pane"):
+                yield Label("Domains, one a line (commas and spaces also separate)")
+                area = TextArea(
+                    self.domains_text,
+                    id="domains",
+                    soft_wrap=False,
+                    show_line_numbers=True,
+                    placeholder="example.com\nhttps://example.org/shop",
+                )
+                area.cursor_blink = blink
+                yield area
+                yield Static(id="input-summary")
+                with VerticalScroll(id="rejected-pane"):
+                    yield Static(id="rejected")
+            with Vertical(id="settings-pane"):
+                yield Label("Settings")
+                yield SettingsForm(self.initial_settings, cursor_blink=blink, id="settings")
+                yield Static(Text(f"--db {safe_text(self.db_path)}", end=""), id="db-path")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#domains", TextArea).focus()
+        self._show_counts()
+        self.is_ready = True
+        # After this refresh the settings form's inputs exist, so Start can read them.
+        self.call_after_refresh(self.scraper.maybe_autostart)
+
+    @on(TextArea.Changed, "#domains")
+    def _domains_changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self._recount)
+
+    def _recount(self) -> None:
+        self._debounce = None
+        self.parsed = parse_targets(self.query_one("#domains", TextArea).text)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        parsed = self.parsed
+        valid, rejected = len(parsed.targets), len(parsed.rejected)
+        summary = Text(end="")
+        summary.append(f"{valid} valid", style="bold green" if valid else "dim")
+        summary.append(" · ")
+        summary.append(f"{rejected} rejected", style="bold red" if rejected else "dim")
+        self.query_one("#input-summary", Static).update(summary)
+        lines = Text(end="")
+        for rejection in parsed.rejected[:MAX_REJECTED_SHOWN]:
+            lines.append(f"line {rejection.line}: ", style="bold")
+            lines.append(safe_text(rejection.input, 40))
+            lines.append(f" ({rejection.reason})\n", style="red")
+        if rejected > MAX_REJECTED_SHOWN:
+            lines.append(f"… and {rejected - MAX_REJECTED_SHOWN} more\n", style="dim")
+        self.query_one("#rejected", Static).update(lines)
+        self.query_one("#rejected-pane").display = bool(rejected)
+
+    def current_input(self) -> ParsedTargets:
+        """The domains as typed now (not waiting for the debounce)."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        self.parsed = parse_targets(self.query_one("#domains", TextArea).text)
+        self._show_counts()
+        return self.parsed
+
+    def action_start(self) -> None:
+        """Start a batch, or say clearly why not."""
+        parsed = self.current_input()
+        try:
+            settings = self.query_one(SettingsForm).settings()
+        except SettingError as error:
+            self.notify(
+                safe_text(str(error)), title="Fix the settings", severity="error", markup=False
+            )
+            return
+        if not parsed.targets:
+            reason = (
+                f"no valid domain ({len(parsed.rejected)} rejected)"
+                if parsed.rejected
+                else "no domain: paste some, or load a file (ctrl+o)"
+            )
+            self.notify(reason, title="Cannot start", severity="error", markup=False)
+            return
+        self.scraper.start_batch(settings, parsed)
+
+    def action_load(self) -> None:
+        """Ask for a file and add its domains to the list."""
+        self.app.push_screen(LoadFileScreen(self.scraper.cursor_blink), self._loaded)
+
+    def _loaded(self, text: str | None) -> None:
+        if text is None:
+            return
+        area = self.query_one("#domains", TextArea)
+        current = area.text.rstrip("\n")
+        area.text = f"{current}\n{text}" if current else text
+        self._recount()
+        self.notify(f"{len(self.parsed.targets)} valid domains in the list now", markup=False)

@@ -1,0 +1,1 @@
+"""The app's own widgets: the settings form and the live tables."""
