@@ -53,7 +53,8 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tui-scraper",
-        description="Crawl a batch of websites concurrently from a terminal.",
+        description="Crawl a batch of websites concurrently from a terminal. "
+        "`tui-scraper [DOMAINS...] [-f FILE]` opens the terminal app with the domains filled in.",
     )
     parser.add_argument("--version", action="version", version=f"tui-scraper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -99,14 +100,32 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def build_app_parser() -> argparse.ArgumentParser:
+    """`tui-scraper [DOMAINS...] [-f FILE]`: the terminal app, domains prefilled."""
+    parser = argparse.ArgumentParser(
+        prog="tui-scraper",
+        description="Crawl a batch of websites concurrently from a terminal. Without a "
+        f"command it opens the terminal app; commands: {', '.join(COMMANDS)} "
+        "(tui-scraper COMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-scraper {__version__}")
+    _add_input_arguments(parser)
+    add_settings_arguments(parser)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    opens_app = not args_list or args_list[0] not in (*COMMANDS, "-h", "--help")
+    parser = build_app_parser() if opens_app else build_parser()
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    if opens_app:
+        args.command = "app"
     handlers = {
+        "app": run_app_command,
         "crawl": run_crawl,
         "demo": run_demo,
         "batches": run_batches,
@@ -134,21 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def read_input(domains: Sequence[str], file: str | None) -> ParsedTargets:
     """The targets of the command line's domains and `-f FILE`, rejected lines reported."""
-    chunks: list[str] = []
-    if file is not None:
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"cannot read {file}: no such file") from None
-        except IsADirectoryError:
-            raise UsageError(f"cannot read {file}: it is a folder") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"cannot read {file}: not UTF-8 text") from None
-        except OSError as error:
-            raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
-        chunks.append(text)
-    chunks.extend(domains)
-    parsed = parse_targets("\n".join(chunks))
+    parsed = parse_targets("\n".join([*_file_text(file), *domains]))
     for rejection in parsed.rejected:
         print(
             f"tui-scraper: skipped line {rejection.line}: {safe_text(rejection.input, 80)}: "
@@ -160,6 +165,22 @@ def read_input(domains: Sequence[str], file: str | None) -> ParsedTargets:
             raise UsageError(f"no valid domain ({len(parsed.rejected)} lines rejected)")
         raise UsageError("no domain given (pass domains or -f FILE)")
     return parsed
+
+
+def _file_text(file: str | None) -> list[str]:
+    """The text of `-f FILE` ('-' is stdin) as a one-item list, or none without -f."""
+    if file is None:
+        return []
+    try:
+        return [sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")]
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {file}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"cannot read {file}: it is a folder") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {file}: not UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
 
 
 def check_proxy(proxy: str | None, timeout: float) -> None:
@@ -196,17 +217,30 @@ def run_crawl(args: argparse.Namespace) -> int:
     return report(db_path_from_args(args), batch_id, status, as_json=args.json)
 
 
+def run_app_command(args: argparse.Namespace) -> int:
+    from tui_scraper.app import run_app
+
+    settings = settings_from_args(args)
+    text = "\n".join([*_file_text(args.file), *args.domains])
+    return run_app(settings=settings, db_path=db_path_from_args(args), domains_text=text)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from tui_scraper.demo import build_demo_web
 
     web = build_demo_web(seed=args.seed)
     settings = settings_from_args(args, Settings(timeout=5.0))
-    parsed = parse_targets("\n".join(web.demo_domains()))
     if not args.headless:
-        print(
-            "tui-scraper: the terminal app is not built yet; running the demo headless",
-            file=sys.stderr,
+        from tui_scraper.app import run_app
+
+        return run_app(
+            settings=settings,
+            db_path=db_path_from_args(args),
+            domains_text="\n".join(web.demo_domains()),
+            demo_web=web,
+            autostart=True,
         )
+    parsed = parse_targets("\n".join(web.demo_domains()))
     batch_id = new_batch_id()
     jobs = make_jobs(batch_id, parsed.targets)
     with Store.open(db_path_from_args(args), write=True) as store:
@@ -291,9 +325,9 @@ async def _run_batch(
 ) -> BatchStatus:
     async with contextlib.AsyncExitStack() as stack:
         if demo_web is not None:
-            from tui_scraper.demo import DemoServer
+            from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
 
-            server = await stack.enter_async_context(DemoServer(demo_web))
+            server = await stack.enter_async_context(DemoServer(demo_web, latency=DEMO_LATENCY_S))
             settings = settings.replace(connect_to=[*server.connect_to, *settings.connect_to])
         runner = BatchRunner(settings, fan_out([writer, reporter]), batch_id=batch_id)
         return await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer)

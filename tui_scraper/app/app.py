@@ -89,10 +89,10 @@ class ScraperApp(App[int]):
     async def on_mount(self) -> None:
         self._open_store()
         if self.demo_web is not None:
-            from tui_scraper.demo import DemoServer
+            from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
 
             # Served from this event loop, so the demo needs nothing but the app.
-            self.demo_server = DemoServer(self.demo_web)
+            self.demo_server = DemoServer(self.demo_web, latency=DEMO_LATENCY_S)
             await self.demo_server.start()
             self.extra_connect_to = list(self.demo_server.connect_to)
         self._mounted = True

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .server import DemoServer, DemoStats, HostStats
+from .server import DEMO_LATENCY_S, DemoServer, DemoStats, HostStats
 from .sites import DemoFile, DemoPage, DemoSite, DemoWeb, build_demo_web, build_perf_web
 
 __all__ = [
+    "DEMO_LATENCY_S",
     "DemoFile",
     "DemoPage",
     "DemoServer",

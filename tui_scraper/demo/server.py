@@ -126,6 +126,10 @@ def _filler() -> bytes:
     return (para * (HUGE_CHUNK_BYTES // len(para) + 1))[:HUGE_CHUNK_BYTES]
 
 
+# The `demo` command's per-response latency: like a real network, so progress is watchable.
+DEMO_LATENCY_S = 0.1
+
+
 class DemoServer:
     """Serves a `DemoWeb` on loopback; reach it with `connect_to` rules."""
 
