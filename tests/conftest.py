@@ -18,6 +18,7 @@ from tui_scraper.engine.events import (
     PageFetched,
     PageRecord,
 )
+from tui_scraper.engine.parse import InlineParser, PageParser
 from tui_scraper.engine.pool import BatchRunner, make_jobs
 from tui_scraper.settings import Settings
 from tui_scraper.targets import parse_targets
@@ -62,12 +63,13 @@ async def run_batch(
     *,
     during: Callable[[BatchRunner], Awaitable[None]] | None = None,
     timeout: float = 60.0,
+    parser: PageParser | None = None,
 ) -> BatchRun:
     """Run a batch on the demo web, collecting every event; `during` runs beside it."""
     parsed = parse_targets("\n".join(domains))
     assert not parsed.rejected, parsed.rejected
     events: list[Event] = []
-    runner = BatchRunner(settings, events.append)
+    runner = BatchRunner(settings, events.append, parser=parser or InlineParser())
     jobs = make_jobs(runner.batch_id, parsed.targets)
     async with asyncio.timeout(timeout):
         batch = asyncio.create_task(runner.run(jobs))

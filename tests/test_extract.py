@@ -465,3 +465,10 @@ def test_arbitrary_text_never_raises(parts: list[str], page_url: str, region: st
     assert result.emails == sorted(set(result.emails))
     assert result.phones == sorted(set(result.phones))
     assert result.socials == sorted(set(result.socials))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_ascii_word_count_fast_path_matches_the_general_rule(text: str) -> None:
+    from tui_scraper.engine.extract import _count_words, _count_words_unicode
+
+    assert _count_words(text) == _count_words_unicode(text)

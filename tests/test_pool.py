@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import demo_settings, run_batch
 from tui_scraper.demo import DemoServer, DemoWeb
-from tui_scraper.engine import crawl as crawl_module
+from tui_scraper.engine import parse as parse_module
 from tui_scraper.engine.events import (
     BatchFinished,
     BatchStatus,
@@ -128,14 +128,14 @@ async def test_bug_in_extraction_fails_one_page_not_the_batch(
     demo_web: DemoWeb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     victim, healthy = normal_hosts(demo_web, 2)
-    real_extract = crawl_module.extract
+    real_extract = parse_module.extract
 
     def flaky_extract(html: str, url: str, *args: object, **kwargs: object) -> object:
         if victim in url and url.rstrip("/").endswith("about"):
             raise RuntimeError("boom")
         return real_extract(html, url, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(crawl_module, "extract", flaky_extract)
+    monkeypatch.setattr(parse_module, "extract", flaky_extract)
     async with DemoServer(demo_web) as server:
         run = await run_batch(demo_settings(server), [victim, healthy])
     assert run.records[victim]["status"] == DomainStatus.DONE

@@ -6,4 +6,5 @@ import sys
 
 from tui_scraper.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # parser worker processes import this module too
+    sys.exit(main())

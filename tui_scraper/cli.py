@@ -358,6 +358,11 @@ async def _run_until_done_or_signal(
                 loop.remove_signal_handler(signum)
         writer.close()
         await writer_task
+        if writer.last_error:
+            print(
+                f"tui-scraper: warning: the store could not be written: {writer.last_error}",
+                file=sys.stderr,
+            )
     return status
 
 

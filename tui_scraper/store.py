@@ -53,7 +53,7 @@ STORE_FORMAT = "tui-scraper-store"
 STORE_VERSION = 1
 MAIN_TABLES = frozenset({"_meta", "batches"})
 PAGE_CHUNK = 500
-DOMAIN_CHUNK = 500
+DOMAIN_CHUNK = 100  # small: a chunk is rewritten whenever one of its domains changes
 FLUSH_INTERVAL_S = 0.5
 # The batch document's counts are rewritten at most this often while a batch runs.
 COUNTS_INTERVAL_S = 5.0
@@ -256,17 +256,25 @@ class ChunkedTable:
         self.folder.mkdir(parents=True, exist_ok=True)
         for number in sorted(self._dirty):
             self._open[number].storage.flush()
-        self._dirty.clear()
+            self._dirty.discard(number)
 
     def _retire(self, number: int) -> None:
-        """Flush and forget a full chunk: only the one being filled stays in memory."""
-        db = self._open.pop(number, None)
-        if db is not None:
-            if number in self._dirty:
+        """Flush and forget a full chunk: only the one being filled stays in memory.
+
+        If the flush fails the chunk stays open and dirty, for the next flush to retry.
+        """
+        db = self._open.get(number)
+        if db is None:
+            return
+        if number in self._dirty:
+            try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 db.storage.flush()
-                self._dirty.discard(number)
-            db.close()
+            except OSError:
+                return
+            self._dirty.discard(number)
+        del self._open[number]
+        db.close()
 
     def close(self) -> None:
         self.flush()
@@ -495,6 +503,8 @@ class StoreWriter:
         self._domains: dict[str, dict[str, Any]] = {}
         self._started: set[str] = set()  # jobs that started under this writer
         self._counts_written_at = 0.0
+        self._running = False
+        self.last_error: str | None = None  # the last failed write, until one succeeds
 
     def __call__(self, event: Event) -> None:
         if isinstance(
@@ -505,23 +515,52 @@ class StoreWriter:
                 self._wake.set()  # a batch is on disk, resumable, from its first moment
 
     async def run(self) -> None:
-        """Write queued events every FLUSH_INTERVAL_S until `close`."""
-        while not self._closed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), FLUSH_INTERVAL_S)
-            self._wake.clear()
-            self.write_pending()
+        """Write queued events every FLUSH_INTERVAL_S until `close`, then the rest.
+
+        The writing (JSON encoding, fsync) happens in a worker thread, so the event
+        loop goes on crawling and drawing meanwhile; only this task touches the store.
+        """
+        self._running = True
+        try:
+            while not self._closed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), FLUSH_INTERVAL_S)
+                self._wake.clear()
+                await asyncio.to_thread(self._write, self._take())
+        finally:
+            self._running = False
+            await asyncio.to_thread(self._write, self._take())
 
     def close(self) -> None:
-        """Write what is queued; the writer stops."""
+        """Stop the writer: `run()` writes what is queued and returns (await it)."""
         self._closed = True
         self._wake.set()
-        self.write_pending()
+        if not self._running:
+            self.write_pending()
 
     def write_pending(self) -> None:
-        """Apply every queued event to the store and flush it to disk."""
+        """Apply every queued event to the store and flush it to disk, now."""
+        self._write(self._take())
+
+    def _take(self) -> list[Event]:
         events, self._queue = self._queue, []
-        if not events:
+        return events
+
+    def _write(self, events: list[Event]) -> None:
+        """Apply `events` to the store and flush it.
+
+        A failed disk write (disk full, too many open files) does not end the batch:
+        what is not on disk stays pending in memory and the next flush tries again.
+        """
+        try:
+            self._apply(events)
+        except OSError as error:
+            self.last_error = f"{type(error).__name__}: {error}"
+        else:
+            self.last_error = None
+
+    def _apply(self, events: list[Event]) -> None:
+        if not events and not self.last_error:
             return
         pages: list[dict[str, Any]] = []
         dirty_domains: dict[str, dict[str, Any]] = {}

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import phonenumbers
 from yarl import URL
 
-from tui_scraper.engine.decode import decode_html, is_html
+from tui_scraper.engine.decode import is_html
 from tui_scraper.engine.events import (
     DomainFinished,
     DomainRecord,
@@ -33,8 +33,9 @@ from tui_scraper.engine.events import (
     StopReason,
     UrlExcluded,
 )
-from tui_scraper.engine.extract import Extraction, extract
+from tui_scraper.engine.extract import Extraction
 from tui_scraper.engine.http import HttpClient, Response
+from tui_scraper.engine.parse import InlineParser, PageParser
 from tui_scraper.engine.robots import RobotsPolicy, read_sitemaps, robots_policy
 from tui_scraper.engine.urls import Scope, canonicalize, host_of
 from tui_scraper.settings import Settings
@@ -118,9 +119,12 @@ async def crawl_domain(
     client: HttpClient,
     sink: EventSink,
     control: DomainControl | None = None,
+    parser: PageParser | None = None,
 ) -> DomainRecord:
     """Crawl one domain to its end and return its domain record (also sent as an event)."""
-    crawl = _DomainCrawl(job, settings, client, sink, control or DomainControl())
+    crawl = _DomainCrawl(
+        job, settings, client, sink, control or DomainControl(), parser or InlineParser()
+    )
     record = await crawl.run()
     sink(DomainFinished(job.job_id, job.target.domain, record))
     return record
@@ -134,8 +138,10 @@ class _DomainCrawl:
         client: HttpClient,
         sink: EventSink,
         control: DomainControl,
+        parser: PageParser,
     ) -> None:
         self.job = job
+        self.parser = parser
         self.domain = job.target.domain
         self.settings = settings
         self.client = client
@@ -462,9 +468,12 @@ class _DomainCrawl:
         html = is_html(response.content_type)
         if status is not None and 200 <= status < 300 and html and response.error is None:
             try:
-                text, _encoding = decode_html(response.body, response.content_type)
-                extraction = extract(
-                    text, response.final_url, self.scope.is_internal_host, self.phone_region
+                extraction = await self.parser.parse(
+                    response.body,
+                    response.content_type,
+                    response.final_url,
+                    self.scope.host,
+                    self.phone_region,
                 )
             except Exception as error:  # a page that breaks the parser costs that page alone
                 response.error = f"extraction failed: {type(error).__name__}: {error}"[:300]

@@ -18,7 +18,7 @@ from lxml import etree
 from parsel import Selector
 from yarl import URL
 
-from tui_scraper.engine.urls import canonicalize
+from tui_scraper.engine.urls import canonicalize_parsed
 
 __all__ = ["Extraction", "extract"]
 
@@ -59,6 +59,7 @@ _TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
 # such as "|" or "»" in navigation do not count. Checked with str methods: a regex scan over the
 # page text costs several times more. The extra characters are typographic quotes, dashes,
 # bullets and currency signs (escaped because several look like ASCII).
+_DELETE_ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
 _PUNCTUATION = string.punctuation + (
     "\u00ab\u00bb\u2039\u203a\u2013\u2014\u2012\u2015\u2010\u2026\u2022\u00b7"
     "\u00b0\u00a7\u00b6\u2020\u2021\u20ac\u00a3\u00a5\u00a2\u00a9\u00ae\u2122"
@@ -375,6 +376,14 @@ def _phones_from_text(text: str, region: str | None, found: set[str]) -> None:
 
 def _count_words(text: str) -> int:
     """Whitespace-separated tokens, not counting those made only of punctuation/symbols."""
+    if text.isascii():
+        # Deleting punctuation empties exactly the punctuation-only tokens: 3x faster.
+        return len(text.translate(_DELETE_ASCII_PUNCTUATION).split())
+    return _count_words_unicode(text)
+
+
+def _count_words_unicode(text: str) -> int:
+    """`_count_words` for any text."""
     tokens = text.split()
     # Plain alphanumeric tokens are words outright; only the rest need the punctuation strip.
     odd = list(filterfalse(str.isalnum, tokens))
@@ -543,7 +552,7 @@ def extract(
         if url is None:
             continue
         # Canonical form, so tracking-parameter and case variants count (and crawl) once.
-        link = canonicalize(str(url))
+        link = canonicalize_parsed(url)
         if link is None or link in seen:
             continue
         host = (url.raw_host or "").lower()

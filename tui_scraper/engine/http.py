@@ -32,6 +32,7 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 RETRY_AFTER_CAP_S = 120.0
 CHUNK_SIZE = 64 * 1024
+KEEPALIVE_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,9 @@ class HttpClient:
             rules,
             limit=0,  # the pool and per-domain workers bound concurrency, not the connector
             ttl_dns_cache=300,
+            # Domains end and never come back: their idle connections must not pile up
+            # into thousands of open files on a long batch (aiohttp keeps them 15 s).
+            keepalive_timeout=KEEPALIVE_S,
             enable_cleanup_closed=True,
         )
         session = aiohttp.ClientSession(

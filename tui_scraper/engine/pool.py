@@ -36,6 +36,7 @@ from tui_scraper.engine.events import (
     StopReason,
 )
 from tui_scraper.engine.http import HttpClient
+from tui_scraper.engine.parse import PageParser, default_parser
 from tui_scraper.settings import Settings
 from tui_scraper.targets import Target
 
@@ -59,11 +60,13 @@ class BatchRunner:
         *,
         batch_id: str | None = None,
         client: HttpClient | None = None,
+        parser: PageParser | None = None,
     ) -> None:
         self.settings = settings
         self.sink = sink
         self.batch_id = batch_id or new_batch_id()
         self._client = client
+        self._parser = parser
         self._limit = settings.concurrency
         self._running_gate = asyncio.Event()
         self._running_gate.set()
@@ -190,8 +193,9 @@ class BatchRunner:
             )
         )
         client = self._client or await HttpClient.open(self.settings)
+        parser = self._parser or default_parser()
         try:
-            await self._schedule(client)
+            await self._schedule(client, parser)
         except asyncio.CancelledError:
             await self._abandon_running()
             self.sink(
@@ -201,11 +205,13 @@ class BatchRunner:
         finally:
             if self._client is None:
                 await client.close()
+            if self._parser is None:
+                await parser.close()
         status = BatchStatus.CANCELLED if self._cancelled else BatchStatus.COMPLETED
         self.sink(BatchFinished(self.batch_id, status, self.counts(), utc_now()))
         return status
 
-    async def _schedule(self, client: HttpClient) -> None:
+    async def _schedule(self, client: HttpClient, parser: PageParser) -> None:
         while self._pending or self._running:
             while (
                 self._pending
@@ -213,14 +219,14 @@ class BatchRunner:
                 and not self.paused
                 and not self._cancelled
             ):
-                self._start(self._pending.popleft(), client)
+                self._start(self._pending.popleft(), client, parser)
             self._wake.clear()
             await self._wake.wait()
 
-    def _start(self, job: DomainJob, client: HttpClient) -> None:
+    def _start(self, job: DomainJob, client: HttpClient, parser: PageParser) -> None:
         control = DomainControl(self._running_gate)
         task = asyncio.create_task(
-            crawl_domain(job, self.settings, client, self.sink, control),
+            crawl_domain(job, self.settings, client, self.sink, control, parser),
             name=f"crawl {job.target.domain}",
         )
         self._running[job.job_id] = (task, control)

@@ -18,6 +18,7 @@ __all__ = [
     "TRACKING_PARAMS",
     "Scope",
     "canonicalize",
+    "canonicalize_parsed",
     "host_of",
     "same_site",
     "site_key",
@@ -148,7 +149,12 @@ def canonicalize(url: str) -> str | None:
     in page markup.
     """
     parsed = _parse(url)
-    if parsed is None or parsed.scheme not in _DEFAULT_PORTS:
+    return None if parsed is None else canonicalize_parsed(parsed)
+
+
+def canonicalize_parsed(parsed: URL) -> str | None:
+    """`canonicalize` of a URL already parsed by yarl (links: parsed once, not twice)."""
+    if parsed.scheme not in _DEFAULT_PORTS:
         return None
     if parsed.raw_user is not None or parsed.raw_password is not None:
         return None
