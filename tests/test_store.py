@@ -338,3 +338,35 @@ def test_store_files_are_replaced_atomically(
     monkeypatch.undo()
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_failed_flush_is_retried_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Disk full or out of file descriptors for a moment: nothing lost, the next flush writes."""
+    import tui_scraper.store as store_module
+    from tui_scraper.engine.crawl import DomainJob, new_domain_record
+    from tui_scraper.targets import parse_targets
+
+    db = tmp_path / "store.json"
+    target = parse_targets("example.test").targets[0]
+    job = DomainJob("batch-1", "job-1", target)
+    real_write = store_module.atomic_write_json
+    failures = iter([OSError(24, "Too many open files")])
+
+    def flaky_write(path: Path, data: object) -> None:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        real_write(path, data)
+
+    with Store.open(str(db), write=True) as store:
+        writer = StoreWriter(store)
+        monkeypatch.setattr(store_module, "atomic_write_json", flaky_write)
+        writer(BatchStarted(job.batch_id, {}, [new_domain_record(job)]))
+        writer(PageFetched(job.job_id, "example.test", page_record("batch-1", "job-1", 1), 1, 0))  # type: ignore[arg-type]
+        writer.write_pending()
+        assert writer.last_error is not None and "Too many open files" in writer.last_error
+        writer.write_pending()  # nothing new queued: the pending data is written now
+        assert writer.last_error is None
+    with Store.open(str(db)) as reader:
+        assert [p["url"] for p in reader.batch_pages("batch-1")] == ["http://example.test/1"]
+        assert reader.batch("batch-1") is not None
