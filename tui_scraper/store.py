@@ -504,6 +504,7 @@ class StoreWriter:
         self._started: set[str] = set()  # jobs that started under this writer
         self._counts_written_at = 0.0
         self._running = False
+        self.wrote = asyncio.Event()  # set after each flush that wrote events to disk
         self.last_error: str | None = None  # the last failed write, until one succeeds
 
     def __call__(self, event: Event) -> None:
@@ -526,7 +527,10 @@ class StoreWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), FLUSH_INTERVAL_S)
                 self._wake.clear()
-                await asyncio.to_thread(self._write, self._take())
+                events = self._take()
+                await asyncio.to_thread(self._write, events)
+                if events and self.last_error is None:
+                    self.wrote.set()
         finally:
             self._running = False
             await asyncio.to_thread(self._write, self._take())
