@@ -31,7 +31,7 @@ from tui_scraper.settings import (
     settings_from_args,
 )
 from tui_scraper.store import Store, StoreError, StoreWriter
-from tui_scraper.targets import ParsedTargets, Target, parse_targets
+from tui_scraper.targets import ParsedTargets, Target, parse_targets, read_domain_list
 from tui_scraper.text import safe_text
 
 if TYPE_CHECKING:
@@ -171,16 +171,12 @@ def _file_text(file: str | None) -> list[str]:
     """The text of `-f FILE` ('-' is stdin) as a one-item list, or none without -f."""
     if file is None:
         return []
+    if file == "-":
+        return [sys.stdin.read()]
     try:
-        return [sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")]
-    except FileNotFoundError:
-        raise UsageError(f"cannot read {file}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"cannot read {file}: it is a folder") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"cannot read {file}: not UTF-8 text") from None
-    except OSError as error:
-        raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
+        return [read_domain_list(file)]
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def check_proxy(proxy: str | None, timeout: float) -> None:

@@ -27,13 +27,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
+from pathlib import Path
 
 import idna
 from yarl import URL
 
 from tui_scraper.engine.urls import site_key
 
-__all__ = ["ParsedTargets", "Rejection", "Target", "parse_targets", "site_key"]
+__all__ = [
+    "ParsedTargets",
+    "Rejection",
+    "Target",
+    "parse_targets",
+    "read_domain_list",
+    "site_key",
+]
 
 _DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
 _MAX_ENTRY = 4096  # longer than any sane start URL; keeps pathological input cheap
@@ -313,3 +321,25 @@ def parse_targets(text: str) -> ParsedTargets:
                 seen.add(key)
                 targets.append(target)
     return ParsedTargets(targets=targets, rejected=rejected)
+
+
+MAX_LIST_BYTES = 50_000_000  # a domain list larger than this is a mistake
+
+
+def read_domain_list(path_text: str) -> str:
+    """The text of a domain list file; never OSError: ValueError with a clear reason."""
+    path = Path(path_text.strip()).expanduser()
+    if not path_text.strip():
+        raise ValueError("type the path of a file")
+    try:
+        if path.stat().st_size > MAX_LIST_BYTES:
+            raise ValueError(f"{path} is larger than {MAX_LIST_BYTES // 1_000_000} MB")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None

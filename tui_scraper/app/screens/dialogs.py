@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,9 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from tui_scraper.targets import read_domain_list
 from tui_scraper.text import safe_text
-
-MAX_LIST_BYTES = 50_000_000
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -52,25 +49,6 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-def read_list_file(path_text: str) -> str:
-    """The text of a domain list file; OSError-free: ValueError with a clear reason."""
-    path = Path(path_text.strip()).expanduser()
-    if not path_text.strip():
-        raise ValueError("type the path of a file")
-    try:
-        if path.stat().st_size > MAX_LIST_BYTES:
-            raise ValueError(f"{path} is larger than {MAX_LIST_BYTES // 1_000_000} MB")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not UTF-8 text") from None
-    except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
-
-
 class LoadFileScreen(ModalScreen[str | None]):
     """Asks for the path of a domain list and returns its text (None if cancelled)."""
 
@@ -92,7 +70,7 @@ class LoadFileScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         try:
-            text = read_list_file(event.value)
+            text = read_domain_list(event.value)
         except ValueError as error:
             message = Text(safe_text(str(error)), style="bold red", end="")
             self.query_one("#load-error", Static).update(message)
