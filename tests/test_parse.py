@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 from tests.conftest import demo_settings, run_batch
 from tui_scraper.demo import DemoServer, DemoWeb
@@ -52,3 +54,29 @@ async def test_broken_pool_falls_back_to_inline() -> None:
         assert parser._broken
     finally:
         await parser.close()
+
+
+def test_pool_starts_while_a_ui_captures_stderr() -> None:
+    """Textual replaces sys.stderr; the pool must still start (in a fresh process)."""
+    code = """
+import asyncio, contextlib, io
+from tui_scraper.engine.parse import ProcessPageParser
+
+class Captured(io.StringIO):
+    def fileno(self) -> int:
+        return -1  # what a capturing UI stream may answer
+
+async def main() -> None:
+    parser = ProcessPageParser(processes=1, pool_above_pages_per_s=0)
+    with contextlib.redirect_stderr(Captured()), contextlib.redirect_stdout(Captured()):
+        page = await parser.parse(b"<title>T</title>", "text/html", "http://a.test/", "a.test", "")
+    print(page.title, parser._broken, parser._pool is not None)
+    await parser.close()
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["T", "False", "True"], result.stderr

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
+import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
@@ -94,12 +97,28 @@ class ProcessPageParser:
         if not self._fast:
             return None
         if self._pool is None:
-            # forkserver: forking this process (threads, a running loop) is not safe;
-            # the server preloads the parser so each worker starts in milliseconds.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["tui_scraper.engine.parse"])
-            self._pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+            try:
+                self._pool = self._start_pool()
+            except Exception:  # no processes to be had here: parsing inline is still right
+                self._broken = True
+                return None
         return self._pool
+
+    def _start_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        """A pool with every worker started now, while the real standard streams are in place.
+
+        forkserver: forking this process (threads, a running loop) is not safe; the
+        server preloads the parser so each worker starts in milliseconds. Starting it
+        hands the server this process's stderr file descriptor, which a UI that
+        captures sys.stderr (Textual does) would not have: so the real one is lent.
+        """
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["tui_scraper.engine.parse"])
+        with _real_standard_streams():
+            pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+            for _ in range(self.processes):
+                pool.submit(_ready)
+        return pool
 
     async def parse(
         self,
@@ -111,19 +130,41 @@ class ProcessPageParser:
     ) -> Extraction:
         pool = self._pool_or_none()
         if pool is not None:
-            loop = asyncio.get_running_loop()
             try:
-                return await loop.run_in_executor(
-                    pool, parse_page, body, content_type, url, scope_host, phone_region
-                )
+                with _real_standard_streams():  # a worker may be (re)started here
+                    future = pool.submit(
+                        parse_page, body, content_type, url, scope_host, phone_region
+                    )
+                return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 self._broken = True  # a worker died (killed, out of memory): parse here instead
+            except RuntimeError:
+                self._broken = True  # the pool was shut down under us
         return parse_page(body, content_type, url, scope_host, phone_region)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+def _ready() -> bool:
+    """A task that only proves a worker is up."""
+    return True
+
+
+@contextlib.contextmanager
+def _real_standard_streams() -> Iterator[None]:
+    """Put the process's real stdout/stderr back for a moment (see `_start_pool`)."""
+    saved = sys.stdout, sys.stderr
+    if sys.__stdout__ is not None:
+        sys.stdout = sys.__stdout__
+    if sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def default_parser() -> PageParser:
