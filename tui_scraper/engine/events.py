@@ -247,6 +247,3 @@ def fan_out(sinks: Iterable[EventSink]) -> EventSink:
 
     return sink
 
-
-def discard(event: Event) -> None:
-    """A sink for nobody listening."""
