@@ -411,23 +411,35 @@ async def test_history_opens_and_exports_a_batch(tmp_path: Path, demo_server: De
         assert isinstance(app.screen, BatchScreen)
 
 
-async def test_history_of_an_interrupted_batch_tells_how_to_resume(
+async def test_history_resumes_an_interrupted_batch(
     tmp_path: Path, slow_server: DemoServer
 ) -> None:
-    settings = demo_settings(slow_server, max_pages=25, concurrency=1, per_domain=1)
+    settings = demo_settings(slow_server, max_pages=4, concurrency=1, per_domain=1)
     first = make_test_app(tmp_path, settings, NORMAL)
     async with first.run_test(size=SIZE) as pilot:
         await start(pilot)
         await slow_server.wait_until(lambda s: s.total_requests >= 2, TIMEOUT_S)
         await pilot.press("q", "y")
     assert first.return_code == 130
+    assert first.session is not None
+    batch_id = first.session.batch_id
     second = make_test_app(tmp_path, settings, "")
     async with second.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f2")
         assert "interrupted" in screen_text(second)
         await pilot.press("r")
-        assert first.session is not None
-        assert f"tui-scraper resume {first.session.batch_id}" in notices(second)
+        await wait_for(pilot, lambda: isinstance(second.screen, BatchScreen))
+        assert second.session is not None and second.session.batch_id == batch_id
+        await wait_for(pilot, lambda: finished(second))
+        await pilot.press("q")
+    store = Store.open(str(tmp_path / "store.json"))
+    [batch] = store.all_batches()
+    assert batch["batch_id"] == batch_id and batch["status"] == "completed"
+    records = store.batch_domains(batch_id)
+    assert {r["status"] for r in records} == {"done"}
+    pages = list(store.batch_pages(batch_id))
+    assert len({(p["job_id"], p["url"]) for p in pages}) == len(pages)  # none stored twice
+    assert sum(r["pages_ok"] + r["pages_failed"] for r in records) == len(pages)
 
 
 async def test_load_a_list_from_a_file(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from tui_scraper.settings import (
     settings_from_args,
 )
 from tui_scraper.store import Store, StoreError, StoreWriter
-from tui_scraper.targets import ParsedTargets, Target, parse_targets, read_domain_list
+from tui_scraper.targets import ParsedTargets, parse_targets, read_domain_list
 from tui_scraper.text import safe_text
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ EXIT_SOME_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 COMMANDS = ("crawl", "demo", "batches", "show", "export", "resume")
-UNFINISHED = (DomainStatus.QUEUED, DomainStatus.RUNNING)
 
 
 class UsageError(Exception):
@@ -250,11 +249,7 @@ def run_resume(args: argparse.Namespace) -> int:
         batch = store.find_batch(args.batch_id)
         batch_id = batch["batch_id"]
         settings = settings_from_args(args, Settings.from_dict(batch.get("settings") or {}))
-        jobs = [
-            DomainJob(batch_id, record["job_id"], target_of(record))
-            for record in store.batch_domains(batch_id)
-            if record["status"] in UNFINISHED
-        ]
+        jobs = store.unfinished_jobs(batch_id)
         if not jobs:
             print(f"tui-scraper: batch {batch_id} has no unfinished domain", file=sys.stderr)
             return report(db_path, batch_id, BatchStatus(batch["status"]), as_json=args.json)
@@ -262,15 +257,6 @@ def run_resume(args: argparse.Namespace) -> int:
         print(f"tui-scraper: resuming {len(jobs)} domains of {batch_id}", file=sys.stderr)
         status = run_headless_batch(store, settings, batch_id, jobs, resumed=True)
     return report(db_path, batch_id, status, as_json=args.json)
-
-
-def target_of(record: dict[str, Any]) -> Target:
-    """The target a stored domain document was made from (its input parsed again)."""
-    parsed = parse_targets(record["input"])
-    if parsed.targets:
-        return parsed.targets[0]
-    start = record["start_url"]
-    return Target(record["domain"], record["input"], start, "://" in record["input"], 0)
 
 
 def run_headless_batch(

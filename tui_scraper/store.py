@@ -35,7 +35,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document
 
-from tui_scraper.engine.crawl import utc_now
+from tui_scraper.engine.crawl import DomainJob, utc_now
 from tui_scraper.engine.events import (
     BatchFinished,
     BatchStarted,
@@ -48,6 +48,7 @@ from tui_scraper.engine.events import (
     PageFetched,
     PageRecord,
 )
+from tui_scraper.targets import Target, parse_targets
 
 STORE_FORMAT = "tui-scraper-store"
 STORE_VERSION = 1
@@ -58,6 +59,7 @@ FLUSH_INTERVAL_S = 0.5
 # The batch document's counts are rewritten at most this often while a batch runs.
 COUNTS_INTERVAL_S = 5.0
 FINISHED_DOMAIN = frozenset({DomainStatus.DONE, DomainStatus.FAILED, DomainStatus.CANCELLED})
+UNFINISHED_DOMAIN = frozenset({DomainStatus.QUEUED, DomainStatus.RUNNING})
 _CHUNK_NAME = re.compile(r"^(domains|pages)-(\d{5})\.json$")
 
 
@@ -473,8 +475,25 @@ class Store:
         for _number, doc in self.files(batch_id).pages.documents():
             yield dict(doc)  # type: ignore[misc]
 
+    def unfinished_jobs(self, batch_id: str) -> list[DomainJob]:
+        """The jobs of the batch's domains that did not finish (queued or cut off), for resume."""
+        return [
+            DomainJob(batch_id, record["job_id"], stored_target(record))
+            for record in self.batch_domains(batch_id)
+            if record["status"] in UNFINISHED_DOMAIN
+        ]
+
     def domain_pages(self, batch_id: str, job_id: str) -> list[PageRecord]:
         return [page for page in self.batch_pages(batch_id) if page["job_id"] == job_id]
+
+
+def stored_target(record: dict[str, Any]) -> Target:
+    """The target a stored domain document was made from (its input parsed again)."""
+    parsed = parse_targets(record["input"])
+    if parsed.targets:
+        return parsed.targets[0]
+    start = record["start_url"]
+    return Target(record["domain"], record["input"], start, "://" in record["input"], 0)
 
 
 def batch_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:

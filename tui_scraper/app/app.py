@@ -181,6 +181,36 @@ class ScraperApp(App[int]):
         # GC from rescanning it in every full collection, whose pauses delay key presses.
         self.call_after_refresh(gc.freeze)
 
+    def resume_stored_batch(self, batch_id: str) -> bool:
+        """Finish an interrupted batch of the store here, with its saved settings."""
+        store = self.store
+        if store is None or not store.writable:
+            reason = self.store_error or "the store is not open for writing"
+            self.notify(safe_text(reason), title="Cannot resume", severity="error", markup=False)
+            return False
+        if self.batch_running:
+            self.notify("a batch is already running", severity="error", markup=False)
+            return False
+        doc = store.batch(batch_id)
+        jobs = store.unfinished_jobs(batch_id) if doc is not None else []
+        if doc is None or not jobs:
+            self.notify(f"batch {batch_id[:8]}: nothing to resume", markup=False)
+            return False
+        settings = Settings.from_dict(doc.get("settings") or {})
+        if self.extra_connect_to:  # the demo web's current address comes first
+            settings = settings.replace(connect_to=[*self.extra_connect_to, *settings.connect_to])
+        self.session = BatchSession(
+            store,
+            settings,
+            ParsedTargets([], []),
+            batch_id=batch_id,
+            clock=self.clock,
+            resume_jobs=jobs,
+        )
+        self.push_screen(BatchScreen(self.session))
+        self._run_session()
+        return True
+
     def _run_session(self, jobs: list[str] | None = None) -> None:
         session = self.session
         assert session is not None

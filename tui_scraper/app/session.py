@@ -30,12 +30,17 @@ class BatchSession:
         *,
         batch_id: str,
         clock: Clock,
+        resume_jobs: Sequence[DomainJob] | None = None,
     ) -> None:
+        """A new batch of `parsed`; or, with `resume_jobs`, the unfinished jobs of a stored one."""
         self.store = store
         self.settings = settings
         self.state = BatchState(settings.max_pages, settings.concurrency, clock)
         self.runner = BatchRunner(settings, self._sink, batch_id=batch_id)
-        self.jobs = make_jobs(batch_id, parsed.targets)
+        self.jobs = (
+            list(resume_jobs) if resume_jobs is not None else make_jobs(batch_id, parsed.targets)
+        )
+        self.resumes_stored = resume_jobs is not None
         self.rejected = [Rejected(r.line, r.input, r.reason) for r in parsed.rejected]
         self.writer: StoreWriter | None = None
         self.running = False
@@ -61,7 +66,7 @@ class BatchSession:
         The writer is closed in every case, so what was fetched is on disk before
         this returns or re-raises the cancellation.
         """
-        resumed = self.runs > 0
+        resumed = self.runs > 0 or self.resumes_stored
         self.runs += 1
         self.running = True
         self.idle.clear()

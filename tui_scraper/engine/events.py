@@ -246,4 +246,3 @@ def fan_out(sinks: Iterable[EventSink]) -> EventSink:
             target(event)
 
     return sink
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +63,6 @@ def export_pages(store: Store, batch_id: str) -> tuple[Path, int]:
     return path, count
 
 
-def resume_command(store_path: str, batch_id: str) -> str:
-    """The command that resumes a batch."""
-    return f"tui-scraper resume {batch_id} --db {shlex.quote(store_path)}"
-
-
 def created_text(value: object) -> str:
     """`2024-05-01T10:00:00.000Z` as `2024-05-01 10:00`."""
     text = str(value or "")
@@ -106,7 +100,7 @@ class StoredBatchActions(AppScreen):
         )
 
     def resume_batch(self, batch_id: str) -> None:
-        """Say how to resume an unfinished batch (the store offers no in-app resume)."""
+        """Finish an unfinished batch here, with its saved settings."""
         doc = self._batch_doc(batch_id)
         if doc is None:
             return
@@ -115,14 +109,7 @@ class StoredBatchActions(AppScreen):
                 f"batch {batch_id[:8]} is {doc.get('status')}: nothing to resume", markup=False
             )
             return
-        store = self.scraper.store
-        command = resume_command(store.path if store else "", batch_id)
-        self.app.notify(
-            safe_text(f"Quit, then run:\n{command}"),
-            title="Resume",
-            timeout=30,
-            markup=False,
-        )
+        self.scraper.resume_stored_batch(batch_id)
 
 
 class HistoryScreen(StoredBatchActions):
@@ -130,7 +117,7 @@ class HistoryScreen(StoredBatchActions):
 
     BINDINGS = [
         Binding("e", "export", "Export", tooltip="Write the batch's pages as JSON Lines"),
-        Binding("r", "resume", "Resume", tooltip="How to resume an interrupted batch"),
+        Binding("r", "resume", "Resume", tooltip="Finish an interrupted batch"),
         Binding("f5", "reload", "Reload", key_display="F5", tooltip="Read the store again"),
         Binding("escape", "app.pop_screen", "Back", key_display="esc"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
@@ -201,7 +188,7 @@ class HistoryScreen(StoredBatchActions):
             self.export_batch(batch_id)
 
     def action_resume(self) -> None:
-        """Say how to resume the selected batch."""
+        """Resume the selected batch."""
         batch_id = self.query_one(FitTable).selected_key()
         if batch_id:
             self.resume_batch(batch_id)
@@ -228,7 +215,7 @@ class StoredBatchScreen(StoredBatchActions):
 
     BINDINGS = [
         Binding("e", "export", "Export", tooltip="Write the batch's pages as JSON Lines"),
-        Binding("r", "resume", "Resume", tooltip="How to resume an interrupted batch"),
+        Binding("r", "resume", "Resume", tooltip="Finish an interrupted batch"),
         Binding("escape", "app.pop_screen", "Back", key_display="esc"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
@@ -297,5 +284,5 @@ class StoredBatchScreen(StoredBatchActions):
         self.export_batch(self.batch_id)
 
     def action_resume(self) -> None:
-        """Say how to resume the selected batch."""
+        """Resume the selected batch."""
         self.resume_batch(self.batch_id)
