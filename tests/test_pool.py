@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -240,3 +241,15 @@ async def test_time_paused_does_not_count_against_domain_timeout(demo_web: DemoW
     record = run.records[slow]
     assert record["stop_reason"] == StopReason.DOMAIN_TIMEOUT
     assert server.stats.total_requests >= before_pause + 2  # the budget left still ran
+
+
+async def test_delay_spaces_requests_to_one_domain(demo_web: DemoWeb) -> None:
+    host = normal_hosts(demo_web, 1)[0]
+    async with DemoServer(demo_web) as server:
+        run = await run_batch(demo_settings(server, delay=0.2, per_domain=2, max_pages=6), [host])
+    assert run.records[host]["pages_ok"] == 6
+    arrivals = server.stats.hosts[host].arrivals
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert len(gaps) >= 6
+    # Two workers, yet every request starts --delay after the one before (as the server saw).
+    assert min(gaps) >= 0.2 - 0.02, gaps

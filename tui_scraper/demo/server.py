@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import socket
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class HostStats:
     host_counts: Counter[str] = field(default_factory=Counter)
     # (Host header as sent, path + query) of every request, in arrival order
     requests_log: list[tuple[str, str]] = field(default_factory=list)
+    # time.monotonic() of every request's arrival, in the same order
+    arrivals: list[float] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -100,6 +103,7 @@ class DemoStats:
         stats.path_counts[path] += 1
         stats.host_counts[host] += 1
         stats.requests_log.append((host, path))
+        stats.arrivals.append(time.monotonic())
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         self.total_requests += 1
