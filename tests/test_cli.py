@@ -132,3 +132,9 @@ async def test_crawl_json_summary_and_exit_codes(demo_web: DemoWeb, tmp_path: Pa
     ]
     pages = list(store.batch_pages(batches[0]["batch_id"]))
     assert len(pages) == 5
+
+
+async def test_unwritable_store_location_exit_2() -> None:
+    code, _out, err = await run_cli("crawl", "example.test", "--db", "/proc/tui-scraper.json")
+    assert code == 2
+    assert_one_line_error(err, "cannot write the store")

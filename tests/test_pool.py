@@ -20,6 +20,8 @@ from tui_scraper.engine.events import (
     PhaseChanged,
     StopReason,
 )
+from tui_scraper.engine.http import HttpClient
+from tui_scraper.engine.parse import InlineParser
 from tui_scraper.engine.pool import BatchRunner, make_jobs
 from tui_scraper.targets import parse_targets
 
@@ -253,3 +255,25 @@ async def test_delay_spaces_requests_to_one_domain(demo_web: DemoWeb) -> None:
     assert len(gaps) >= 6
     # Two workers, yet every request starts --delay after the one before (as the server saw).
     assert min(gaps) >= 0.2 - 0.02, gaps
+
+
+async def test_domain_cancelled_before_its_first_step_still_finishes(demo_web: DemoWeb) -> None:
+    """A crawl task cancelled in the tick it was created still ends as a cancelled domain."""
+    host = normal_hosts(demo_web, 1)[0]
+    events: list[object] = []
+    async with DemoServer(demo_web) as server:
+        settings = demo_settings(server)
+        runner = BatchRunner(settings, events.append, parser=InlineParser())
+        [job] = make_jobs(runner.batch_id, parse_targets(host).targets)
+        client = await HttpClient.open(settings)
+        try:
+            runner._start(job, client, InlineParser())  # created, not yet run a single step
+            [(task, _control)] = runner._running.values()
+            assert runner.cancel_domain(job.job_id)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        finally:
+            await client.close()
+    finished = [e for e in events if isinstance(e, DomainFinished)]
+    assert [e.record["status"] for e in finished] == [DomainStatus.CANCELLED]
+    assert runner.results[job.job_id]["stop_reason"] == StopReason.CANCELLED

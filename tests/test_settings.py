@@ -79,6 +79,8 @@ def test_every_setting_has_a_flag() -> None:
         ("concurrency", "two", "whole number"),
         ("timeout", "-1", "at least"),
         ("delay", "x", "a number"),
+        ("delay", "nan", "finite"),
+        ("timeout", "inf", "finite"),
     ],
 )
 def test_bad_values_are_clear_errors(name: str, text: str, message: str) -> None:

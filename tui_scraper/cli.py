@@ -141,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SettingError, StoreError) as error:
         print(f"tui-scraper: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Ctrl-C outside a batch (reading stdin, exporting): no traceback, the usual code.
+        print("tui-scraper: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (`| head`): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

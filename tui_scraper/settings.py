@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ class Settings:
                 if not f.metadata["optional"]:
                     raise SettingError(f"{flag_name(f.name)} needs a value")
                 continue
+            if isinstance(value, float) and not math.isfinite(value):
+                raise SettingError(f"{flag_name(f.name)} must be a finite number")
             if minimum is not None and value < minimum:
                 raise SettingError(f"{flag_name(f.name)} must be at least {minimum:g}")
         for rule in self.connect_to:
@@ -160,6 +163,8 @@ def parse_setting(name: str, text: str) -> Any:
     except ValueError:
         kind = "a whole number" if convert is int else "a number"
         raise SettingError(f"{flag_name(name)} must be {kind}, not {text!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SettingError(f"{flag_name(name)} must be a finite number, not {text!r}")
     minimum = f.metadata["minimum"]
     if minimum is not None and value < minimum:
         raise SettingError(f"{flag_name(name)} must be at least {minimum:g}")

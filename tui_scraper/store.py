@@ -354,12 +354,18 @@ class Store:
         self._db.storage.read()  # validates the file before anything can write to it
         self.batches = self._db.table("batches")
         if write:
-            self._lock()
-            meta = self._db.table("_meta")
-            if not meta.all():
-                meta.insert({"format": STORE_FORMAT, "version": STORE_VERSION})
-            self._mark_abandoned_batches()
-            self._db.storage.flush()
+            try:
+                self._lock()
+                meta = self._db.table("_meta")
+                if not meta.all():
+                    meta.insert({"format": STORE_FORMAT, "version": STORE_VERSION})
+                self._mark_abandoned_batches()
+                self._db.storage.flush()
+            except OSError as error:
+                self.close()
+                raise StoreError(
+                    f"cannot write the store {path}: {error.strerror or error}"
+                ) from None
 
     @classmethod
     def open(cls, path: str, *, write: bool = False) -> Store:
@@ -524,6 +530,7 @@ class StoreWriter:
         self._counts_written_at = 0.0
         self._running = False
         self.wrote = asyncio.Event()  # set after each flush that wrote events to disk
+        self._applied = False
         self.last_error: str | None = None  # the last failed write, until one succeeds
 
     def __call__(self, event: Event) -> None:
@@ -577,12 +584,15 @@ class StoreWriter:
         """
         try:
             self._apply(events)
-        except OSError as error:
+        except (OSError, StoreError) as error:
             self.last_error = f"{type(error).__name__}: {error}"
+            if not self._applied:
+                self._queue[:0] = events  # nothing of them is in the store yet: try again
         else:
             self.last_error = None
 
     def _apply(self, events: list[Event]) -> None:
+        self._applied = False
         if not events and not self.last_error:
             return
         pages: list[dict[str, Any]] = []
@@ -610,6 +620,7 @@ class StoreWriter:
         if pages:
             files.pages.append(pages)
         files.put_domains(dirty_domains.values())
+        self._applied = True  # in the store's memory now: a failed flush is retried as is
         files.flush()
         now = time.monotonic()
         if finished is not None or now - self._counts_written_at >= COUNTS_INTERVAL_S:
@@ -630,6 +641,8 @@ class StoreWriter:
         self._started.add(job_id)
 
     def _start_batch(self, event: BatchStarted) -> None:
+        if self._batch_id == event.batch_id and not event.resumed:
+            return  # the same start event again, after a failed write
         self._batch_id = event.batch_id
         files = self.store.files(event.batch_id)
         if event.resumed:

@@ -34,7 +34,7 @@ from tui_scraper.engine.events import (
     UrlExcluded,
 )
 from tui_scraper.engine.extract import Extraction
-from tui_scraper.engine.http import HttpClient, Response
+from tui_scraper.engine.http import HttpClient, Response, Unfollowed
 from tui_scraper.engine.parse import InlineParser, PageParser
 from tui_scraper.engine.robots import RobotsPolicy, read_sitemaps, robots_policy
 from tui_scraper.engine.urls import Scope, canonicalize, host_of
@@ -200,6 +200,10 @@ class _DomainCrawl:
             if not self.control.cancelled:
                 raise  # interrupted, not cancelled: the domain stays unfinished for resume
             self._finish(DomainStatus.CANCELLED, StopReason.CANCELLED)
+        finally:
+            # A robots.txt fetch shared between workers must not outlive its domain.
+            for task in self.robots_tasks.values():
+                task.cancel()
         record["elapsed_s"] = round(time.monotonic() - started, 3)
         return record
 
@@ -442,11 +446,21 @@ class _DomainCrawl:
             self._set_phase(Phase.CRAWLING)
         return response
 
-    def _follow_redirect(self, url: str) -> str | None:
+    async def _follow_redirect(self, url: str) -> Unfollowed | None:
+        """Follow a redirect only in scope, where robots.txt allows, to a URL not yet seen."""
         if url not in self.scope:
-            return f"redirected out of scope to {url}"
-        if not self._allowed(url):
-            return "redirect target disallowed by robots.txt"
+            return Unfollowed(f"redirected out of scope to {url}")
+        canonical = canonicalize(url)
+        if canonical is not None and canonical in self.seen:
+            return Unfollowed(None)  # that page is (or will be) fetched on its own: no refetch
+        if not self.settings.ignore_robots:
+            await self._ensure_robots([host_of(url)], URL(url).scheme)
+            if not self._allowed(url):
+                self.excluded += 1
+                self.sink(UrlExcluded(self.job.job_id, self.domain, url))
+                return Unfollowed("redirect target disallowed by robots.txt")
+        if canonical is not None:
+            self.seen.add(canonical)
         return None
 
     async def _fetch_page(
@@ -479,12 +493,6 @@ class _DomainCrawl:
                 response.error = f"extraction failed: {type(error).__name__}: {error}"[:300]
         elif status is not None and 200 <= status < 300 and not html and start:
             response.error = response.error or f"not HTML ({response.content_type})"
-        if not start and response.final_url != url:
-            canonical_final = canonicalize(response.final_url)
-            if canonical_final is not None and canonical_final in self.seen and extraction:
-                extraction.links = []  # the landing page is crawled on its own; no double work
-            if canonical_final is not None:
-                self.seen.add(canonical_final)
         page = self._page_record(url, depth, referrer, response, extraction)
         if response.connect_failed and start and response_may_fall_back(self.job.target, url):
             return page, None, response  # not a page yet: the caller tries http

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
 import socket
 import time
@@ -98,6 +99,17 @@ class Response:
 RetryHook = Callable[[str, int, float, str], None]
 """Told (url, attempt, wait seconds, reason) before each backoff."""
 
+
+@dataclass(frozen=True, slots=True)
+class Unfollowed:
+    """Why a redirect was not followed; `error` None means it is no failure (already seen)."""
+
+    error: str | None
+
+
+Follow = Callable[[str], Awaitable[Unfollowed | None]]
+"""Asked before following a redirect to a URL; None means follow it."""
+
 Gate = Callable[[], Awaitable[None]]
 """Awaited before every request attempt (pause, politeness delay)."""
 
@@ -164,13 +176,13 @@ class HttpClient:
         read_body: Callable[[str | None], bool] = lambda content_type: True,
         gate: Gate | None = None,
         on_retry: RetryHook | None = None,
-        follow: Callable[[str], str | None] | None = None,
+        follow: Follow | None = None,
         retry_connect_failures: bool = True,
     ) -> Response:
         """Fetch `url`, following redirects and retrying; never raises for network trouble.
 
         `read_body(content_type)` says whether to read the body at all; `follow(url)`
-        may refuse a redirect target by returning a reason (it stays unfetched).
+        may decline a redirect target (it stays unfetched).
         With `retry_connect_failures` False, a host that cannot be connected to at all
         is reported at once (the caller falls back from https to http).
         """
@@ -205,7 +217,7 @@ class HttpClient:
         self,
         url: str,
         read_body: Callable[[str | None], bool],
-        follow: Callable[[str], str | None] | None,
+        follow: Follow | None,
     ) -> Response:
         started = time.perf_counter()
         result = Response(url=url, final_url=url)
@@ -224,34 +236,27 @@ class HttpClient:
                     result.final_url = current
                     result.status = resp.status
                     location = resp.headers.get("Location")
-                    if resp.status in REDIRECT_STATUSES and location:
-                        target = str(URL(current).join(URL(location)).with_fragment(None))
-                        result.redirects.append({"url": current, "status": resp.status})
-                        if target in seen:
-                            result.error = f"redirect loop back to {target}"
-                            return result
-                        if URL(target).scheme not in ("http", "https"):
-                            result.error = f"redirect to unsupported URL {target}"
-                            return result
-                        refusal = follow(target) if follow is not None else None
-                        if refusal is not None:
-                            result.final_url = target
-                            result.error = refusal
-                            return result
-                        seen.add(target)
-                        current = target
-                        continue
-                    result.content_type = resp.headers.get("Content-Type")
-                    if resp.status in RETRY_STATUSES:
-                        result.retry_after = _retry_after_seconds(resp.headers.get("Retry-After"))
-                    if resp.status >= 400:
-                        result.error = f"HTTP {resp.status}"
-                    if read_body(result.content_type):
-                        await self._read_body(resp, result)
-                    else:
-                        result.size = resp.content_length or 0  # as announced, unread
-                        resp.close()  # not reading it: do not pay for the rest of the transfer
+                    redirected = resp.status in REDIRECT_STATUSES and bool(location)
+                    if not redirected:
+                        await self._finish_response(resp, result, read_body)
+                        return result
+                # The redirect's connection is released before anything else is asked
+                # (robots.txt of the target, say), so one caller holds one connection.
+                target = str(URL(current).join(URL(location or "")).with_fragment(None))
+                result.redirects.append({"url": current, "status": result.status or 0})
+                if target in seen:
+                    result.error = f"redirect loop back to {target}"
                     return result
+                if URL(target).scheme not in ("http", "https"):
+                    result.error = f"redirect to unsupported URL {target}"
+                    return result
+                decision = await follow(target) if follow is not None else None
+                if decision is not None:
+                    result.final_url = target
+                    result.error = decision.error
+                    return result
+                seen.add(target)
+                current = target
             result.error = f"too many redirects (more than {MAX_REDIRECTS})"
             return result
         except TimeoutError:
@@ -286,6 +291,24 @@ class HttpClient:
             result.elapsed_ms = round((time.perf_counter() - started) * 1000)
         return result
 
+    async def _finish_response(
+        self,
+        resp: aiohttp.ClientResponse,
+        result: Response,
+        read_body: Callable[[str | None], bool],
+    ) -> None:
+        """Record a final (non-redirect) response and read its body if wanted."""
+        result.content_type = resp.headers.get("Content-Type")
+        if resp.status in RETRY_STATUSES:
+            result.retry_after = _retry_after_seconds(resp.headers.get("Retry-After"))
+        if resp.status >= 400:
+            result.error = f"HTTP {resp.status}"
+        if read_body(result.content_type):
+            await self._read_body(resp, result)
+        else:
+            result.size = resp.content_length or 0  # as announced, unread
+            resp.close()  # not reading it: do not pay for the rest of the transfer
+
     async def _read_body(self, resp: aiohttp.ClientResponse, result: Response) -> None:
         limit = self.settings.max_bytes
         chunks: list[bytes] = []
@@ -316,7 +339,7 @@ def _retry_after_seconds(header: str | None) -> float | None:
             seconds = when.timestamp() - time.time()
         except (TypeError, ValueError, IndexError, OverflowError):
             seconds = None
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return None
     return min(max(seconds, 0.0), RETRY_AFTER_CAP_S)
 

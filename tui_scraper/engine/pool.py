@@ -230,13 +230,17 @@ class BatchRunner:
             name=f"crawl {job.target.domain}",
         )
         self._running[job.job_id] = (task, control)
-        task.add_done_callback(lambda done: self._on_done(job, done))
+        task.add_done_callback(lambda done: self._on_done(job, done, control))
 
-    def _on_done(self, job: DomainJob, task: asyncio.Task[DomainRecord]) -> None:
+    def _on_done(
+        self, job: DomainJob, task: asyncio.Task[DomainRecord], control: DomainControl
+    ) -> None:
         self._running.pop(job.job_id, None)
         self._wake.set()
         if task.cancelled():
-            return  # interrupted: not finished
+            if control.cancelled:  # cancelled before its first step: it never said so itself
+                self._finish_unstarted(job)
+            return  # otherwise interrupted: not finished, so a resume redoes it
         error = task.exception()
         if error is not None:
             # A bug in one domain's crawl must not stop the batch: that domain fails.
