@@ -404,18 +404,19 @@ class _DomainCrawl:
         """Before every request: wait while paused, then keep the politeness delay."""
         if not self.control.running.is_set():
             await self._wait_out_pause()
-        if self.delay <= 0:
-            return
+        if self.delay <= 0 and self.next_request_at <= time.monotonic():
+            return  # the common case: no delay, no host asking us to back off
         async with self.throttle:
             wait = self.next_request_at - time.monotonic()
             if wait > 0:
-                visible = wait >= VISIBLE_WAIT_S
+                visible = wait >= VISIBLE_WAIT_S and self.phase != Phase.BACKOFF
                 if visible:
                     self._set_phase(Phase.BACKOFF, f"Crawl-delay {self.delay:g}s")
                 await asyncio.sleep(wait)
                 if visible:
                     self._set_phase(Phase.CRAWLING)
-            self.next_request_at = time.monotonic() + self.delay
+            if self.delay > 0:
+                self.next_request_at = time.monotonic() + self.delay
 
     async def _wait_out_pause(self) -> None:
         """Wait while the batch is paused; time paused does not count against --domain-timeout."""
@@ -431,6 +432,9 @@ class _DomainCrawl:
 
     def _on_retry(self, url: str, attempt: int, wait: float, reason: str) -> None:
         self.sink(RequestRetrying(self.job.job_id, self.domain, url, attempt, wait, reason))
+        # The host asked to slow down (429, 503, Retry-After): every worker of this
+        # domain holds off, not only the one that was told.
+        self.next_request_at = max(self.next_request_at, time.monotonic() + wait)
         if wait >= VISIBLE_WAIT_S:
             self._set_phase(Phase.BACKOFF, f"{reason}, retry {attempt} in {wait:.1f}s")
 
