@@ -372,3 +372,38 @@ def test_failed_flush_is_retried_not_fatal(tmp_path: Path, monkeypatch: pytest.M
     with Store.open(str(db)) as reader:
         assert [p["url"] for p in reader.batch_pages("batch-1")] == ["http://example.test/1"]
         assert reader.batch("batch-1") is not None
+
+
+async def test_interrupted_demo_batch_resumes_against_a_fresh_demo_web(tmp_path: Path) -> None:
+    """The demo server's address is not stored: resume serves the demo web again."""
+    db = tmp_path / "store.json"
+    fast = ["--db", str(db), "--max-pages", "3", "--timeout", "1"]
+    process = await asyncio.create_subprocess_exec(
+        *CLI,
+        "demo",
+        "--headless",
+        *fast,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    async with asyncio.timeout(60):
+        while b"[5/" not in await process.stderr.readline():  # five domains finished
+            pass
+    process.send_signal(signal.SIGINT)
+    assert await process.wait() == 130
+    with Store.open(str(db)) as store:
+        [batch] = store.all_batches()
+    assert batch["demo_seed"] == 7
+    assert not any(":443:127.0.0.1" in rule for rule in batch["settings"]["connect_to"])
+    code, _out, err = await run_cli("resume", batch["batch_id"], *fast)
+    assert code == 3, err  # the demo web's misbehaving sites fail by design
+    state = check_store(db)
+    assert state["batch"]["status"] == "completed"
+    failed = {d["domain"] for d in state["domains"] if d["status"] == "failed"}
+    assert failed <= {
+        "hanging-server.test",
+        "redirect-loop.test",
+        "start-404.test",
+        "robots-5xx.test",
+    }, failed

@@ -19,6 +19,7 @@ from yarl import URL
 from tui_scraper import __version__
 from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, DomainStatus, Rejected, fan_out
+from tui_scraper.engine.http import HttpClient
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
 from tui_scraper.export import DOMAIN_FIELDS, FORMATS, PAGE_FIELDS, write_rows
 from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
@@ -258,8 +259,15 @@ def run_resume(args: argparse.Namespace) -> int:
             print(f"tui-scraper: batch {batch_id} has no unfinished domain", file=sys.stderr)
             return report(db_path, batch_id, BatchStatus(batch["status"]), as_json=args.json)
         check_proxy(settings.proxy, settings.timeout)
+        demo_web = None
+        if batch.get("demo_seed") is not None:  # a demo batch: its web is served again
+            from tui_scraper.demo import build_demo_web
+
+            demo_web = build_demo_web(seed=int(batch["demo_seed"]))
         print(f"tui-scraper: resuming {len(jobs)} domains of {batch_id}", file=sys.stderr)
-        status = run_headless_batch(store, settings, batch_id, jobs, resumed=True)
+        status = run_headless_batch(
+            store, settings, batch_id, jobs, resumed=True, demo_web=demo_web
+        )
     return report(db_path, batch_id, status, as_json=args.json)
 
 
@@ -310,13 +318,22 @@ async def _run_batch(
     demo_web: DemoWeb | None,
 ) -> BatchStatus:
     async with contextlib.AsyncExitStack() as stack:
+        client = None
+        labels: dict[str, Any] = {}
         if demo_web is not None:
             from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
 
             server = await stack.enter_async_context(DemoServer(demo_web, latency=DEMO_LATENCY_S))
-            settings = settings.replace(connect_to=[*server.connect_to, *settings.connect_to])
-        runner = BatchRunner(settings, fan_out([writer, reporter]), batch_id=batch_id)
-        return await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer)
+            # The demo server's address is this run's alone: it reaches the HTTP client,
+            # not the stored settings; the batch records the demo's seed, for resume.
+            reach_demo = settings.replace(connect_to=[*server.connect_to, *settings.connect_to])
+            client = await HttpClient.open(reach_demo)
+            stack.push_async_callback(client.close)
+            labels["demo_seed"] = demo_web.seed
+        runner = BatchRunner(
+            settings, fan_out([writer, reporter]), batch_id=batch_id, client=client
+        )
+        return await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer, labels)
     raise AssertionError("unreachable")
 
 
@@ -326,10 +343,13 @@ async def _run_until_done_or_signal(
     rejected: list[Rejected],
     resumed: bool,
     writer: StoreWriter,
+    labels: dict[str, Any],
 ) -> BatchStatus:
     """Run the batch; SIGINT or SIGTERM interrupts it, saving what was fetched."""
     writer_task = asyncio.create_task(writer.run())
-    batch_task = asyncio.create_task(runner.run(jobs, rejected=rejected, resumed=resumed))
+    batch_task = asyncio.create_task(
+        runner.run(jobs, rejected=rejected, resumed=resumed, labels=labels)
+    )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -674,6 +674,7 @@ class StoreWriter:
                     {"line": r.line, "input": r.input, "reason": r.reason} for r in event.rejected
                 ],
                 "counts": batch_counts(event.domains),  # type: ignore[arg-type]
+                **event.labels,
             }
         )
         files.put_domains(event.domains)  # type: ignore[arg-type]

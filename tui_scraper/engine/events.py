@@ -138,6 +138,8 @@ class BatchStarted:
     domains: list[DomainRecord]
     rejected: list[Rejected] = field(default_factory=list)
     resumed: bool = False
+    # Extra facts for the batch document, e.g. {"demo_seed": 7} for a demo batch.
+    labels: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

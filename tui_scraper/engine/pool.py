@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
 from tui_scraper.engine.crawl import (
     DomainControl,
@@ -170,6 +171,7 @@ class BatchRunner:
         *,
         rejected: Sequence[Rejected] = (),
         resumed: bool = False,
+        labels: dict[str, Any] | None = None,
     ) -> BatchStatus:
         """Run every job to its end; returns the batch's final status.
 
@@ -190,6 +192,7 @@ class BatchRunner:
                 [new_domain_record(job) for job in jobs],
                 list(rejected),
                 resumed,
+                dict(labels or {}),
             )
         )
         client = self._client or await HttpClient.open(self.settings)
