@@ -515,6 +515,8 @@ async def test_demo_mode_serves_its_own_web(tmp_path: Path, demo_web: DemoWeb) -
         await pilot.press("q")
     assert app.return_code == 0
     assert app.demo_server is None  # stopped on exit
+    [batch] = Store.open(str(tmp_path / "store.json")).all_batches()
+    assert batch["demo_seed"] == demo_web.seed  # so `tui-scraper resume` serves it again
 
 
 def test_the_event_sink_state_does_not_import_textual() -> None:

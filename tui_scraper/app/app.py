@@ -172,8 +172,14 @@ class ScraperApp(App[int]):
             return
         if self.extra_connect_to:
             settings = settings.replace(connect_to=[*self.extra_connect_to, *settings.connect_to])
+        labels = {"demo_seed": self.demo_web.seed} if self.demo_web is not None else {}
         self.session = BatchSession(
-            self.store, settings, parsed, batch_id=self.batch_id_factory(), clock=self.clock
+            self.store,
+            settings,
+            parsed,
+            batch_id=self.batch_id_factory(),
+            clock=self.clock,
+            labels=labels,
         )
         self.push_screen(BatchScreen(self.session))
         self._run_session()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from tui_scraper.app.state import BatchState, Clock
 from tui_scraper.engine.crawl import DomainJob
@@ -31,6 +32,7 @@ class BatchSession:
         batch_id: str,
         clock: Clock,
         resume_jobs: Sequence[DomainJob] | None = None,
+        labels: dict[str, Any] | None = None,
     ) -> None:
         """A new batch of `parsed`; or, with `resume_jobs`, the unfinished jobs of a stored one."""
         self.store = store
@@ -41,6 +43,7 @@ class BatchSession:
             list(resume_jobs) if resume_jobs is not None else make_jobs(batch_id, parsed.targets)
         )
         self.resumes_stored = resume_jobs is not None
+        self.labels = dict(labels or {})  # extra facts for the batch document
         self.rejected = [Rejected(r.line, r.input, r.reason) for r in parsed.rejected]
         self.writer: StoreWriter | None = None
         self.running = False
@@ -77,6 +80,7 @@ class BatchSession:
                 list(jobs if jobs is not None else self.jobs),
                 rejected=() if resumed else self.rejected,
                 resumed=resumed,
+                labels=self.labels,
             )
         except asyncio.CancelledError:
             self.status = BatchStatus.INTERRUPTED
