@@ -138,3 +138,14 @@ async def test_unwritable_store_location_exit_2() -> None:
     code, _out, err = await run_cli("crawl", "example.test", "--db", "/proc/tui-scraper.json")
     assert code == 2
     assert_one_line_error(err, "cannot write the store")
+
+
+def test_export_to_a_terminal_escapes_control_characters() -> None:
+    from tui_scraper.cli import terminal_safe
+
+    row = {"title": "A\x1b]0;pwn\x07B \x9b31m", "status": 200, "h1": ["x"]}
+    assert terminal_safe(row) == {
+        "title": "A\\x1b]0;pwn\\x07B \\x9b31m",
+        "status": 200,
+        "h1": ["x"],
+    }

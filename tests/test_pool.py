@@ -277,3 +277,17 @@ async def test_domain_cancelled_before_its_first_step_still_finishes(demo_web: D
     finished = [e for e in events if isinstance(e, DomainFinished)]
     assert [e.record["status"] for e in finished] == [DomainStatus.CANCELLED]
     assert runner.results[job.job_id]["stop_reason"] == StopReason.CANCELLED
+
+
+async def test_host_that_does_not_answer_fails_with_a_clear_reason(demo_web: DemoWeb) -> None:
+    async with DemoServer(demo_web) as server:
+        # The demo's closed port: nothing answers there, robots.txt included.
+        settings = demo_settings(
+            server, retries=0, connect_to=[f"::127.0.0.1:{server.refused_port}"]
+        )
+        run = await run_batch(settings, ["http://nobody.test/"])
+    record = run.records["nobody.test"]
+    assert record["status"] == DomainStatus.FAILED
+    assert record["error"].startswith("cannot reach nobody.test: connection failed"), record[
+        "error"
+    ]

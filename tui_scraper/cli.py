@@ -423,6 +423,13 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def terminal_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """A row whose text values have their control characters shown as escapes."""
+    return {
+        key: safe_text(value) if isinstance(value, str) else value for key, value in row.items()
+    }
+
+
 def run_export(args: argparse.Namespace) -> int:
     db_path = db_path_from_args(args)
     with Store.open(db_path) as store:
@@ -435,6 +442,8 @@ def run_export(args: argparse.Namespace) -> int:
             rows = store.batch_pages(batch_id)
             fields = PAGE_FIELDS
         if args.output is None:
+            if sys.stdout.isatty():  # shown, not saved: web text must not drive the terminal
+                rows = (terminal_safe(row) for row in rows)
             count = write_rows(rows, fields, args.format, sys.stdout)
         else:
             output = Path(args.output)

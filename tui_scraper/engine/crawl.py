@@ -243,6 +243,8 @@ class _DomainCrawl:
                 start_url = "http://" + start_url.removeprefix("https://")
                 probe_http = False
             self.robots[host] = policy
+            if policy.host_down:
+                raise StartFailed(f"cannot reach {host}: {policy.error}")
             if policy.unreachable:
                 raise StartFailed(
                     f"robots.txt unreachable ({policy.error}), so everything is disallowed"

@@ -26,6 +26,8 @@ class RobotsPolicy:
     # A 5xx or unreachable robots.txt disallows everything (RFC 9309 section 2.3.1.4).
     unreachable: bool = False
     error: str | None = None
+    # Nothing answered at all (DNS, refused, timeout): the host is down, not its robots.txt.
+    host_down: bool = False
     parser: Protego | None = None
     crawl_delay: float | None = None
     sitemaps: list[str] = field(default_factory=list)
@@ -43,7 +45,7 @@ def robots_policy(response: Response, user_agent: str) -> RobotsPolicy:
     status = response.status
     if status is None or status >= 500:
         reason = response.error or f"HTTP {status}"
-        return RobotsPolicy(unreachable=True, error=reason)
+        return RobotsPolicy(unreachable=True, error=reason, host_down=status is None)
     if status >= 400:
         return RobotsPolicy()  # 4xx: no robots.txt, everything is allowed
     text = response.body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
