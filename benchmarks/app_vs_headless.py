@@ -101,10 +101,8 @@ async def crawl_headless(settings: Settings, domains: list[str], db: str) -> dic
     reporter = ProgressReporter(len(jobs), stream=io.StringIO())
     cpu0, wall0 = time.process_time(), time.perf_counter()
     runner = BatchRunner(settings, fan_out([writer, reporter]), batch_id=batch_id)
-    writer_task = asyncio.create_task(writer.run())
-    await runner.run(jobs)
-    writer.close()
-    await writer_task
+    async with writer.running():
+        await runner.run(jobs)
     cpu1, wall1 = time.process_time(), time.perf_counter()
     store.close()
     pages = reporter.pages

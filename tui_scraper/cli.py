@@ -333,8 +333,8 @@ async def _run_batch(
         runner = BatchRunner(
             settings, fan_out([writer, reporter]), batch_id=batch_id, client=client
         )
-        return await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer, labels)
-    raise AssertionError("unreachable")
+        status = await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer, labels)
+    return status
 
 
 async def _run_until_done_or_signal(
@@ -346,29 +346,27 @@ async def _run_until_done_or_signal(
     labels: dict[str, Any],
 ) -> BatchStatus:
     """Run the batch; SIGINT or SIGTERM interrupts it, saving what was fetched."""
-    writer_task = asyncio.create_task(writer.run())
-    batch_task = asyncio.create_task(
-        runner.run(jobs, rejected=rejected, resumed=resumed, labels=labels)
-    )
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, batch_task.cancel)
-    try:
-        status = await batch_task
-    except asyncio.CancelledError:
-        status = BatchStatus.INTERRUPTED
-    finally:
+    async with writer.running():
+        batch_task = asyncio.create_task(
+            runner.run(jobs, rejected=rejected, resumed=resumed, labels=labels)
+        )
+        loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
-        writer.close()
-        await writer_task
-        if writer.last_error:
-            print(
-                f"tui-scraper: warning: the store could not be written: {writer.last_error}",
-                file=sys.stderr,
-            )
+                loop.add_signal_handler(signum, batch_task.cancel)
+        try:
+            status = await batch_task
+        except asyncio.CancelledError:
+            status = BatchStatus.INTERRUPTED
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(signum)
+    if writer.last_error:
+        print(
+            f"tui-scraper: warning: the store could not be written: {writer.last_error}",
+            file=sys.stderr,
+        )
     return status
 
 

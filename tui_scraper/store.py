@@ -26,7 +26,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -561,6 +561,16 @@ class StoreWriter:
             self._running = False
             await asyncio.to_thread(self._write, self._take())
 
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[StoreWriter]:
+        """Run the writer for the block; on leaving it (even cancelled) all is written."""
+        task = asyncio.create_task(self.run(), name="store writer")
+        try:
+            yield self
+        finally:
+            self.close()
+            await asyncio.shield(task)
+
     def close(self) -> None:
         """Stop the writer: `run()` writes what is queued and returns (await it)."""
         self._closed = True
@@ -633,8 +643,9 @@ class StoreWriter:
 
     def _forget_pages_of(self, job_id: str, queued: list[dict[str, Any]]) -> None:
         """A domain starting again replaces the pages it stored before, never adds to them."""
-        queued[:] = [page for page in queued if page.get("job_id") != job_id]
         if job_id in self._started and self._batch_id is not None:
+            # Only a restart can have pages before its start: a first start costs nothing.
+            queued[:] = [page for page in queued if page.get("job_id") != job_id]
             self.store.files(self._batch_id).pages.remove_where(
                 lambda doc: doc.get("job_id") == job_id
             )

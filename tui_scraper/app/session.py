@@ -73,15 +73,15 @@ class BatchSession:
         self.runs += 1
         self.running = True
         self.idle.clear()
-        writer = self.writer = StoreWriter(self.store)
-        writer_task = asyncio.create_task(writer.run(), name="store writer")
+        self.writer = StoreWriter(self.store)
         try:
-            status = await self.runner.run(
-                list(jobs if jobs is not None else self.jobs),
-                rejected=() if resumed else self.rejected,
-                resumed=resumed,
-                labels=self.labels,
-            )
+            async with self.writer.running():
+                status = await self.runner.run(
+                    list(jobs if jobs is not None else self.jobs),
+                    rejected=() if resumed else self.rejected,
+                    resumed=resumed,
+                    labels=self.labels,
+                )
         except asyncio.CancelledError:
             self.status = BatchStatus.INTERRUPTED
             raise
@@ -89,8 +89,6 @@ class BatchSession:
             self.status = status
             return status
         finally:
-            writer.close()
-            await writer_task
             self.running = False
             self.idle.set()
 

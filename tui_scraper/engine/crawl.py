@@ -240,7 +240,7 @@ class _DomainCrawl:
             host = host_of(start_url)
             policy, fell_back = await self._probe_robots(start_url, probe_http)
             if fell_back:
-                start_url = "http://" + start_url.removeprefix("https://")
+                start_url = as_http(start_url)
                 probe_http = False
             self.robots[host] = policy
             if policy.host_down:
@@ -257,7 +257,7 @@ class _DomainCrawl:
         self._set_phase(Phase.CRAWLING)
         page, extraction, response = await self._fetch_page(start_url, 0, None, start=True)
         if probe_http and response.connect_failed:
-            start_url = "http://" + start_url.removeprefix("https://")
+            start_url = as_http(start_url)
             page, extraction, response = await self._fetch_page(start_url, 0, None, start=True)
         self.seen.add(canonicalize(start_url) or start_url)
         if extraction is None:
@@ -363,8 +363,7 @@ class _DomainCrawl:
         response = await self._fetch_resource(url, retry_connect=not probe_http)
         fell_back = probe_http and response.connect_failed
         if fell_back:
-            url = "http://" + url.removeprefix("https://")
-            response = await self._fetch_resource(url)
+            response = await self._fetch_resource(as_http(url))
         return self._robots_from(response), fell_back
 
     async def _ensure_robots(self, hosts: Iterable[str], scheme: str) -> None:
@@ -423,8 +422,8 @@ class _DomainCrawl:
     async def _wait_out_pause(self) -> None:
         """Wait while the batch is paused; time paused does not count against --domain-timeout."""
         budget = self.budget
-        first = self.budget_left is None  # workers of one domain pause together
-        if first and budget is not None and budget.when() is not None:
+        # Workers of one domain pause together: the first to get here stops the clock.
+        if self.budget_left is None and budget is not None and budget.when() is not None:
             self.budget_left = budget.when() - asyncio.get_running_loop().time()  # type: ignore[operator]
             budget.reschedule(None)
         await self.control.wait_if_paused()
@@ -473,13 +472,14 @@ class _DomainCrawl:
         self, url: str, depth: int, referrer: str | None, start: bool = False
     ) -> tuple[PageRecord, Extraction | None, Response]:
         self.sink(FetchStarted(self.job.job_id, self.domain, url))
+        may_fall_back = start and response_may_fall_back(self.job.target, url)
         response = await self.client.fetch(
             url,
             read_body=is_html,
             gate=self._gate,
             on_retry=self._on_retry,
             follow=None if start else self._follow_redirect,
-            retry_connect_failures=not (start and response_may_fall_back(self.job.target, url)),
+            retry_connect_failures=not may_fall_back,
         )
         if self.phase == Phase.BACKOFF:
             self._set_phase(Phase.CRAWLING)
@@ -500,7 +500,7 @@ class _DomainCrawl:
         elif status is not None and 200 <= status < 300 and not html and start:
             response.error = response.error or f"not HTML ({response.content_type})"
         page = self._page_record(url, depth, referrer, response, extraction)
-        if response.connect_failed and start and response_may_fall_back(self.job.target, url):
+        if response.connect_failed and may_fall_back:
             return page, None, response  # not a page yet: the caller tries http
         self.status_counts[str(status) if status is not None else "error"] += 1
         if page["error"] is None and status is not None and status < 400:
@@ -563,3 +563,8 @@ class _DomainCrawl:
 def response_may_fall_back(target: Target, url: str) -> bool:
     """Whether a connect failure at `url` should be retried over http instead."""
     return not target.explicit_scheme and url.startswith("https://")
+
+
+def as_http(url: str) -> str:
+    """The http:// form of an https:// URL (the fallback when https cannot connect)."""
+    return "http://" + url.removeprefix("https://")
