@@ -56,6 +56,8 @@ class Row:
     concurrency: int
     per_domain: int = 4
     note: str = ""
+    # over HTTPS with the demo web's CA (--ca-bundle); else plain HTTP, https refused
+    tls: bool = False
 
     @property
     def total_pages(self) -> int:
@@ -86,6 +88,10 @@ ROWS: dict[str, Row] = {
         Row("c12-200x50", 200, 50, 12, note="also the 10k-page size row"),
         Row("c50-200x50", 200, 50, 50),
         Row("c12-1000x50", 1000, 50, 12, note="the 50k-page size row"),
+        Row("c1-20x50-tls", 20, 50, 1, note="c1-20x50 over HTTPS", tls=True),
+        Row("c12-20x50-tls", 20, 50, 12, note="c12-20x50 over HTTPS", tls=True),
+        Row("c12-200x50-tls", 200, 50, 12, note="c12-200x50 over HTTPS", tls=True),
+        Row("c50-200x50-tls", 200, 50, 50, note="c50-200x50 over HTTPS", tls=True),
         Row("mem-10000x10", 10_000, 10, 12, note="memory row: 100k pages over 10,000 domains"),
     )
 }
@@ -468,7 +474,13 @@ def _run_crawler(
     domains.write_text("\n".join(demo.info["domains"]) + "\n", encoding="utf-8")
     (folder / "db").mkdir()
     crawl_args = ["crawl", "-f", "domains.txt"]
-    for rule in demo.info["connect_to"]:
+    info = demo.info
+    if row.tls:
+        rules = [f":443:127.0.0.1:{info['tls_port']}"]
+        crawl_args += ["--ca-bundle", info["ca_bundle"]]
+    else:  # https refused at once, so every domain falls back to http, as before
+        rules = [f":443:127.0.0.1:{info['refused_port']}", f":80:127.0.0.1:{info['port']}"]
+    for rule in rules:
         crawl_args += ["--connect-to", rule]
     crawl_args += [
         "--concurrency",
@@ -581,8 +593,9 @@ def serve(sites: int, pages: int, page_bytes: int, latency: float) -> int:
             loop.add_signal_handler(sig, stop.set)
         info = {
             "port": server.port,
+            "tls_port": server.tls_port,
             "refused_port": server.refused_port,
-            "connect_to": server.connect_to,
+            "ca_bundle": server.ca_path,
             "domains": web.demo_domains(),
         }
         print(json.dumps(info), flush=True)
@@ -1000,6 +1013,39 @@ def report(results: Sequence[Result], opts: argparse.Namespace) -> str:
                 ],
             )
         )
+    by_key = {r.row.key: r for r in results if not r.profiled}
+    tls_rows = []
+    for r in by_key.values():
+        plain = by_key.get(r.row.key.removesuffix("-tls")) if r.row.tls else None
+        if plain is not None and plain.cpu_ms_per_page and plain.wall_s:
+            tls_rows.append(
+                [
+                    plain.row.key,
+                    fmt(plain.cpu_ms_per_page, 2),
+                    fmt(r.cpu_ms_per_page, 2),
+                    fmt(r.cpu_ms_per_page / plain.cpu_ms_per_page, 2),
+                    fmt(plain.wall_s / plain.row.bound_s(plain.latency), 2),
+                    fmt(r.wall_s / r.row.bound_s(r.latency), 2),
+                    fmt(r.wall_s / plain.wall_s, 2),
+                ]
+            )
+    if tls_rows:
+        parts += [
+            "",
+            "The price of TLS: each row over HTTP and over HTTPS, in the same run",
+            table(
+                [
+                    "row",
+                    "http ms/pg",
+                    "https ms/pg",
+                    "CPU ratio",
+                    "http wall/bnd",
+                    "https wall/bnd",
+                    "wall ratio",
+                ],
+                tls_rows,
+            ),
+        ]
     notes = [f"  {r.row.key}: {r.row.note}" for r in results if r.row.note]
     if notes:
         parts += ["", "Notes", *notes]
@@ -1009,7 +1055,8 @@ def report(results: Sequence[Result], opts: argparse.Namespace) -> str:
         "one domain cannot overlap (robots.txt, then the start page; then the other pages and",
         "sitemap.xml in rounds of per_domain) and runs domains in waves of `concurrency`.",
         "",
-        "Commands (run in a temporary folder; PORT and REFUSED come from the demo process):",
+        "Commands (run in a temporary folder; PORT, REFUSED, TLS_PORT and the CA file come from"
+        " the demo process):",
     ]
     for r in results:
         parts.append(f"  {r.row.key}: {' '.join(r.command)}")
@@ -1048,6 +1095,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help=f"rows {', '.join(QUICK_ROWS)}")
     p.add_argument("--sizes", action="store_true", help=f"the size rows {', '.join(SIZE_ROWS)}")
     p.add_argument("--all", action="store_true", help="every row but the memory row")
+    p.add_argument(
+        "--tls", action="store_true", help="also each row's HTTPS twin (ROW-tls), where it has one"
+    )
     p.add_argument("--memory", action="store_true", help=f"add {MEMORY_ROW} (long)")
     p.add_argument("--list", action="store_true", help="list the rows and exit")
     p.add_argument("--latency", type=float, default=0.05, help="server latency s (0.05)")
@@ -1102,6 +1152,8 @@ def select_rows(opts: argparse.Namespace) -> list[Row]:
         keys += [*DEFAULT_ROWS, "c12-1000x50"]
     if not keys:
         keys += DEFAULT_ROWS
+    if opts.tls:  # each row's HTTPS twin, run right after it
+        keys = [k for key in keys for k in (key, f"{key}-tls") if k in ROWS or k == key]
     if opts.memory:
         keys.append(MEMORY_ROW)
     rows: list[Row] = []

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tui_scraper.demo import DemoServer, DemoWeb, build_demo_web
+from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import (
     BatchStatus,
     DomainFinished,
@@ -39,8 +40,19 @@ async def demo_server(demo_web: DemoWeb) -> Any:
 
 def demo_settings(server: DemoServer, **changes: Any) -> Settings:
     """Settings for a test batch on the demo web: short timeouts, every request to loopback."""
-    base = Settings(timeout=2.0, retries=2, max_bytes=1_000_000, connect_to=list(server.connect_to))
+    base = Settings(
+        timeout=2.0,
+        retries=2,
+        max_bytes=1_000_000,
+        connect_to=list(server.connect_to),
+        ca_bundle=server.ca_path,
+    )
     return base.replace(**changes)
+
+
+def demo_network(server: DemoServer) -> Network:
+    """How the `demo` command reaches the demo web: its DNS server, its CA, port rules."""
+    return Network.from_facts(server.network_facts())
 
 
 @dataclass
@@ -64,12 +76,13 @@ async def run_batch(
     during: Callable[[BatchRunner], Awaitable[None]] | None = None,
     timeout: float = 60.0,
     parser: PageParser | None = None,
+    network: Network | None = None,
 ) -> BatchRun:
     """Run a batch on the demo web, collecting every event; `during` runs beside it."""
     parsed = parse_targets("\n".join(domains))
     assert not parsed.rejected, parsed.rejected
     events: list[Event] = []
-    runner = BatchRunner(settings, events.append, parser=parser or InlineParser())
+    runner = BatchRunner(settings, events.append, parser=parser or InlineParser(), network=network)
     jobs = make_jobs(runner.batch_id, parsed.targets)
     async with asyncio.timeout(timeout):
         batch = asyncio.create_task(runner.run(jobs))

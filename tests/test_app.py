@@ -190,7 +190,7 @@ async def test_every_domain_reaches_its_final_state(
         rows = [line for line in text.splitlines() if "start-404.test" in line]
         assert any("failed: HTTP 404" in row and "1/10" in row for row in rows), rows
         log = "\n".join(app.screen.query_one("#events", Log).lines)
-        assert "robots-excluded.test: robots.txt excludes http://robots-excluded.test/" in log
+        assert "robots-excluded.test: robots.txt excludes https://robots-excluded.test/" in log
         assert "robots-excluded.test: robots.txt excluded 2 URLs in all" in log
         assert "start-404.test failed: HTTP 404" in log
         assert "batch completed: 4 done, 2 failed, 0 cancelled" in log
@@ -508,7 +508,11 @@ async def test_demo_mode_serves_its_own_web(tmp_path: Path, demo_web: DemoWeb) -
         assert app.demo_server is not None
         server = app.demo_server
         assert app.session is not None
-        assert app.session.settings.connect_to[:2] == server.connect_to
+        # The demo web's address, DNS server and CA reach the client, not the settings.
+        assert app.session.settings.connect_to == []
+        assert app.network is not None
+        assert list(app.network.connect_to) == server.network_facts()["connect_to"]
+        assert app.network.nameservers == (server.nameserver,)
         assert app.session.state.rows and all(
             row.phase == Phase.DONE for row in app.session.state.rows.values()
         )

@@ -107,6 +107,7 @@ async def test_crawl_json_summary_and_exit_codes(demo_web: DemoWeb, tmp_path: Pa
     db = tmp_path / "store.json"
     async with DemoServer(demo_web) as server:
         rules = [arg for rule in server.connect_to for arg in ("--connect-to", rule)]
+        rules += ["--ca-bundle", server.ca_path]
         code, out, err = await run_cli(
             "crawl", good, "--db", str(db), "--json", "--max-pages", "5", *rules
         )

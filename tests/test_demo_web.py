@@ -385,8 +385,9 @@ async def test_refused_port_and_connect_to(server: DemoServer) -> None:
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", server.refused_port)
     assert server.connect_to == [
+        f"filtered-https.test:443:127.0.0.1:{server.blackhole_port}",
+        f":443:127.0.0.1:{server.tls_port}",
         f":80:127.0.0.1:{server.port}",
-        f":443:127.0.0.1:{server.refused_port}",
     ]
 
 
@@ -523,7 +524,8 @@ async def test_standalone_runner() -> None:
         assert proc.stdout is not None
         info = json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout=20))
         assert info["domains"] == ["perf-0001.test", "perf-0002.test", "perf-0003.test"]
-        assert info["connect_to"][0] == f":80:127.0.0.1:{info['port']}"
+        assert info["connect_to"][-1] == f":80:127.0.0.1:{info['port']}"
+        assert info["network"]["ca_bundle"] == info["ca_bundle"]
         async with (
             aiohttp.ClientSession() as session,
             session.get(

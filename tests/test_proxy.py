@@ -104,7 +104,9 @@ async def test_no_proxy_hosts_go_direct(demo_web: DemoWeb, monkeypatch: pytest.M
     async with DemoServer(demo_web) as server, ForwardProxy(server.port).running() as proxy:
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
         monkeypatch.setenv("NO_PROXY", host)
-        settings = Settings(max_pages=2, timeout=3, connect_to=list(server.connect_to))
+        settings = Settings(
+            max_pages=2, timeout=3, connect_to=list(server.connect_to), ca_bundle=server.ca_path
+        )
         run = await run_batch(settings, [host])
     assert run.records[host]["status"] == DomainStatus.DONE
     assert proxy.requests == [] and proxy.connects == []

@@ -100,15 +100,15 @@ def test_optional_setting_blank_means_none() -> None:
         ("::127.0.0.1:8080", ("", None, "127.0.0.1", 8080)),
         (":80:localhost:9000", ("", 80, "localhost", 9000)),
         ("EXAMPLE.com.:80:[::1]:9000", ("example.com", 80, "::1", 9000)),
+        # an empty HOST2 keeps the request's host, as in curl
+        ("a:80::90", ("a", 80, "", 90)),
     ],
 )
 def test_connect_to_rules(rule: str, parsed: tuple[object, ...]) -> None:
     assert parse_connect_to(rule) == parsed
 
 
-@pytest.mark.parametrize(
-    "rule", ["nonsense", "a:b:c:d", "a:80:host", "a:80::90", "a:99999:h:1", "a:1:[::1:2"]
-)
+@pytest.mark.parametrize("rule", ["nonsense", "a:b:c:d", "a:80:host", "a:99999:h:1", "a:1:[::1:2"])
 def test_bad_connect_to_rules(rule: str) -> None:
     with pytest.raises(SettingError):
         parse_connect_to(rule)

@@ -18,6 +18,11 @@ import pytest
 
 from tests.test_cli import assert_one_line_error, run_cli
 from tui_scraper.demo import DemoServer, DemoWeb
+from tui_scraper.demo.sites import (
+    MISBEHAVING_HOSTS,
+    PRIVATE_REDIRECT_KINDS,
+    TLS_FAILING_KINDS,
+)
 from tui_scraper.engine.events import (
     BatchFinished,
     BatchStarted,
@@ -69,6 +74,7 @@ async def start_cli(*args: str, capture: bool = False) -> asyncio.subprocess.Pro
 
 def crawl_args(server: DemoServer, db: Path) -> list[str]:
     rules = [arg for rule in server.connect_to for arg in ("--connect-to", rule)]
+    rules += ["--ca-bundle", server.ca_path]
     return ["--db", str(db), "--max-pages", "12", "--concurrency", "4", "--timeout", "3", *rules]
 
 
@@ -406,4 +412,6 @@ async def test_interrupted_demo_batch_resumes_against_a_fresh_demo_web(tmp_path:
         "redirect-loop.test",
         "start-404.test",
         "robots-5xx.test",
+        "silent-dns.test",
+        *(MISBEHAVING_HOSTS[kind] for kind in TLS_FAILING_KINDS | PRIVATE_REDIRECT_KINDS),
     }, failed

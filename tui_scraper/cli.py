@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from tui_scraper import __version__
+from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, DomainStatus, Rejected, fan_out
-from tui_scraper.engine.http import HttpClient
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
 from tui_scraper.export import DOMAIN_FIELDS, FORMATS, PAGE_FIELDS, write_rows
 from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
@@ -318,20 +318,19 @@ async def _run_batch(
     demo_web: DemoWeb | None,
 ) -> BatchStatus:
     async with contextlib.AsyncExitStack() as stack:
-        client = None
+        network = None
         labels: dict[str, Any] = {}
         if demo_web is not None:
             from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
 
             server = await stack.enter_async_context(DemoServer(demo_web, latency=DEMO_LATENCY_S))
-            # The demo server's address is this run's alone: it reaches the HTTP client,
-            # not the stored settings; the batch records the demo's seed, for resume.
-            reach_demo = settings.replace(connect_to=[*server.connect_to, *settings.connect_to])
-            client = await HttpClient.open(reach_demo)
-            stack.push_async_callback(client.close)
+            # The demo server's address, DNS server and CA are this run's alone: they
+            # reach the HTTP client, not the stored settings; the batch records the
+            # demo's seed, for resume.
+            network = Network.from_facts(server.network_facts())
             labels["demo_seed"] = demo_web.seed
         runner = BatchRunner(
-            settings, fan_out([writer, reporter]), batch_id=batch_id, client=client
+            settings, fan_out([writer, reporter]), batch_id=batch_id, network=network
         )
         status = await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer, labels)
     return status

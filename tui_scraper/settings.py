@@ -10,6 +10,8 @@ import argparse
 import dataclasses
 import math
 import os
+import re
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,11 @@ from tui_scraper import __version__
 DEFAULT_DB_PATH = "./tui-scraper.json"
 DB_ENV_VAR = "TUI_SCRAPER_DB"
 DEFAULT_USER_AGENT = f"tui-scraper/{__version__}"
+DEFAULT_ACCEPT_LANGUAGE = "en-US,en;q=0.9"
+# CR, LF, NUL and the other C0 controls (tab aside) and DEL: never in a header or a path.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# An HTTP field name (RFC 9110 token)
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 class SettingError(ValueError):
@@ -84,6 +91,24 @@ class Settings:
         "HOST1:PORT1:HOST2:PORT2 as in curl: connect there instead (repeatable)",
         repeatable=True,
     )
+    ca_bundle: str | None = _setting(
+        None,
+        "PEM file of certificate authorities to trust instead of the system's",
+        optional=True,
+    )
+    insecure: bool = _setting(
+        False, "do not verify TLS certificates (recorded in the batch)", flag_only=True
+    )
+    dns_timeout: float = _setting(5.0, "seconds for one name lookup", minimum=0.001)
+    accept_language: str = _setting(DEFAULT_ACCEPT_LANGUAGE, "the Accept-Language header")
+    header: list[str] = _setting(  # noqa: RUF009 (_setting returns a field)
+        None, '"NAME: VALUE": add or replace a request header (repeatable)', repeatable=True
+    )
+    allow_private: bool = _setting(
+        False,
+        "allow redirects and links to loopback, private and link-local addresses",
+        flag_only=True,
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict (the batch document's `settings`)."""
@@ -116,8 +141,15 @@ class Settings:
                 raise SettingError(f"{flag_name(f.name)} must be a finite number")
             if minimum is not None and value < minimum:
                 raise SettingError(f"{flag_name(f.name)} must be at least {minimum:g}")
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    check_no_controls(f.name, text)
         for rule in self.connect_to:
             parse_connect_to(rule)
+        for header in self.header:
+            parse_header(header)
+        if self.ca_bundle is not None:
+            check_ca_bundle(self.ca_bundle)
 
 
 def _copy(value: Any) -> Any:
@@ -157,6 +189,7 @@ def parse_setting(name: str, text: str) -> Any:
         return None
     if f.metadata["flag_only"]:
         return text.lower() in {"1", "true", "yes", "on"}
+    check_no_controls(name, text)
     convert = setting_type(f)
     try:
         value = convert(text)
@@ -169,6 +202,59 @@ def parse_setting(name: str, text: str) -> Any:
     if minimum is not None and value < minimum:
         raise SettingError(f"{flag_name(name)} must be at least {minimum:g}")
     return value
+
+
+def check_no_controls(name: str, text: str) -> None:
+    """Refuse a setting holding CR, LF, NUL or another control character."""
+    found = _CONTROL_RE.search(text)
+    if found is not None:
+        raise SettingError(
+            f"{flag_name(name)} must not contain control characters ({found.group()!r} found)"
+        )
+
+
+def parse_header(header: str) -> tuple[str, str]:
+    """`NAME: VALUE` as (name, value); SettingError if it is no valid header."""
+    check_no_controls("header", header)
+    name, sep, value = header.partition(":")
+    name = name.strip()
+    if not sep or not _HEADER_NAME_RE.match(name):
+        raise SettingError(f"--header {header!r}: expected NAME: VALUE")
+    return name, value.strip()
+
+
+def parse_repeatable(name: str, text: str) -> list[str]:
+    """The entries of a repeatable setting typed on one line, comma-separated, each checked.
+
+    A header's value may hold commas itself (`Accept: a, b`): a part that does not
+    start with `NAME:` continues the header before it.
+    """
+    entries: list[str] = []
+    for part in text.split(","):
+        starts_header = _HEADER_NAME_RE.match(part.split(":", 1)[0].strip()) and ":" in part
+        if name == "header" and entries and not starts_header:
+            entries[-1] += "," + part
+        elif part.strip():
+            entries.append(part)
+    entries = [entry.strip() for entry in entries if entry.strip()]
+    for entry in entries:
+        if name == "header":
+            parse_header(entry)
+        else:
+            parse_connect_to(entry)
+    return entries
+
+
+def check_ca_bundle(path: str) -> None:
+    """Refuse a --ca-bundle that is no readable PEM file of certificates."""
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise SettingError(f"--ca-bundle {path}: no such file") from None
+    except (ssl.SSLError, ValueError):
+        raise SettingError(f"--ca-bundle {path}: not a PEM file of certificates") from None
+    except OSError as error:
+        raise SettingError(f"--ca-bundle {path}: {error.strerror or error}") from None
 
 
 def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
@@ -201,8 +287,7 @@ def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
         port2 = int(port2_text)
     except ValueError:
         raise SettingError(f"--connect-to {rule!r}: ports must be numbers") from None
-    if not host2:
-        raise SettingError(f"--connect-to {rule!r}: HOST2 is empty")
+    # An empty HOST2 keeps the request's host (resolved as usual), as in curl.
     for port in (port1, port2):
         if port is not None and not 0 < port < 65536:
             raise SettingError(f"--connect-to {rule!r}: port {port} out of range")
@@ -232,13 +317,14 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         default = f.default if f.default is not dataclasses.MISSING else None
         shown = "none" if default is None else default
         if f.metadata["repeatable"]:
-            group.add_argument(flag, action="append", default=None, metavar="RULE", help=help_text)
+            metavar = "HEADER" if f.name == "header" else "RULE"
+            group.add_argument(flag, action="append", default=None, metavar=metavar, help=help_text)
             continue
         group.add_argument(
             flag,
             default=None,
             metavar={int: "N", float: "S"}.get(
-                setting_type(f), "URL" if f.name == "proxy" else "S"
+                setting_type(f), {"proxy": "URL", "ca_bundle": "PATH"}.get(f.name, "S")
             ),
             type=_argparse_type(f),
             help=f"{help_text} (default {shown})",

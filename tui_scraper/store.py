@@ -27,6 +27,7 @@ import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -544,22 +545,29 @@ class StoreWriter:
     async def run(self) -> None:
         """Write queued events every FLUSH_INTERVAL_S until `close`, then the rest.
 
-        The writing (JSON encoding, fsync) happens in a worker thread, so the event
-        loop goes on crawling and drawing meanwhile; only this task touches the store.
+        The writing (JSON encoding, fsync) happens in the writer's own thread, so
+        the event loop goes on crawling and drawing meanwhile, and nothing else that
+        uses threads (a slow lookup, say) can hold a write up; only this task touches
+        the store.
         """
         self._running = True
+        loop = asyncio.get_running_loop()
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         try:
             while not self._closed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), FLUSH_INTERVAL_S)
                 self._wake.clear()
                 events = self._take()
-                await asyncio.to_thread(self._write, events)
+                await loop.run_in_executor(executor, self._write, events)
                 if events and self.last_error is None:
                     self.wrote.set()
         finally:
             self._running = False
-            await asyncio.to_thread(self._write, self._take())
+            try:
+                await loop.run_in_executor(executor, self._write, self._take())
+            finally:
+                executor.shutdown(wait=False)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[StoreWriter]:

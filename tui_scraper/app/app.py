@@ -23,6 +23,7 @@ from tui_scraper.app.screens.history import HistoryScreen
 from tui_scraper.app.screens.start import StartScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import Clock, DomainRow
+from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus
 from tui_scraper.engine.pool import new_batch_id
 from tui_scraper.settings import Settings
@@ -74,7 +75,8 @@ class ScraperApp(App[int]):
         self.store: Store | None = None
         self.store_error: str | None = None
         self.demo_server: DemoServer | None = None
-        self.extra_connect_to: list[str] = []
+        # how this run reaches the demo web: the HTTP client's, never the settings'
+        self.network: Network | None = None
         self.session: BatchSession | None = None
         self.batch_worker: Worker[BatchStatus] | None = None
         self._mounted = False
@@ -94,7 +96,7 @@ class ScraperApp(App[int]):
             # Served from this event loop, so the demo needs nothing but the app.
             self.demo_server = DemoServer(self.demo_web, latency=DEMO_LATENCY_S)
             await self.demo_server.start()
-            self.extra_connect_to = list(self.demo_server.connect_to)
+            self.network = Network.from_facts(self.demo_server.network_facts())
         self._mounted = True
         self.maybe_autostart()
 
@@ -170,8 +172,6 @@ class ScraperApp(App[int]):
         if self.batch_running:
             self.notify("a batch is already running", severity="error", markup=False)
             return
-        if self.extra_connect_to:
-            settings = settings.replace(connect_to=[*self.extra_connect_to, *settings.connect_to])
         labels = {"demo_seed": self.demo_web.seed} if self.demo_web is not None else {}
         self.session = BatchSession(
             self.store,
@@ -180,6 +180,7 @@ class ScraperApp(App[int]):
             batch_id=self.batch_id_factory(),
             clock=self.clock,
             labels=labels,
+            network=self.network,
         )
         self.push_screen(BatchScreen(self.session))
         self._run_session()
@@ -203,8 +204,6 @@ class ScraperApp(App[int]):
             self.notify(f"batch {batch_id[:8]}: nothing to resume", markup=False)
             return False
         settings = Settings.from_dict(doc.get("settings") or {})
-        if self.extra_connect_to:  # the demo web's current address comes first
-            settings = settings.replace(connect_to=[*self.extra_connect_to, *settings.connect_to])
         self.session = BatchSession(
             store,
             settings,
@@ -212,6 +211,7 @@ class ScraperApp(App[int]):
             batch_id=batch_id,
             clock=self.clock,
             resume_jobs=jobs,
+            network=self.network,
         )
         self.push_screen(BatchScreen(self.session))
         self._run_session()

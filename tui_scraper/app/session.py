@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui_scraper.app.state import BatchState, Clock
+from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, Event, Rejected
 from tui_scraper.engine.pool import BatchRunner, make_jobs
@@ -33,12 +34,13 @@ class BatchSession:
         clock: Clock,
         resume_jobs: Sequence[DomainJob] | None = None,
         labels: dict[str, Any] | None = None,
+        network: Network | None = None,
     ) -> None:
         """A new batch of `parsed`; or, with `resume_jobs`, the unfinished jobs of a stored one."""
         self.store = store
         self.settings = settings
         self.state = BatchState(settings.max_pages, settings.concurrency, clock)
-        self.runner = BatchRunner(settings, self._sink, batch_id=batch_id)
+        self.runner = BatchRunner(settings, self._sink, batch_id=batch_id, network=network)
         self.jobs = (
             list(resume_jobs) if resume_jobs is not None else make_jobs(batch_id, parsed.targets)
         )

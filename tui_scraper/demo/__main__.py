@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="HTTP port (0: any free port)")
+    parser.add_argument("--tls-port", type=int, default=0, help="HTTPS port (0: any free port)")
     parser.add_argument(
         "--perf",
         nargs=2,
@@ -51,7 +52,7 @@ async def _serve(args: argparse.Namespace) -> int:
     else:
         demo = build_demo_web(7 if args.seed is None else args.seed)
     server = DemoServer(demo, latency=args.latency, slow_delay=args.slow_delay)
-    await server.start(args.host, args.port)
+    await server.start(args.host, args.port, args.tls_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -59,8 +60,11 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         info = {
             "port": server.port,
+            "tls_port": server.tls_port,
             "refused_port": server.refused_port,
             "connect_to": server.connect_to,
+            "ca_bundle": server.ca_path,
+            "network": server.network_facts(),
             "domains": demo.demo_domains(),
         }
         print(json.dumps(info), flush=True)

@@ -10,23 +10,29 @@ from __future__ import annotations
 import asyncio
 import functools
 import socket
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 from aiohttp import web
 
+from .dns import DemoDnsProtocol, start_dns_server
 from .sites import (
+    COOKIE_WALL_COOKIE,
     HTML_UTF8,
     HUGE_CHUNK_BYTES,
+    METADATA_URL,
     NOT_FOUND_BODY,
     DemoFile,
     DemoPage,
     DemoSite,
     DemoWeb,
 )
+from .tls import DemoCertificates
 
 _FIRST_TRY_STATUS = {"flaky_503": 503, "rate_limited_429": 429}
 
@@ -61,6 +67,12 @@ class HostStats:
     requests_log: list[tuple[str, str]] = field(default_factory=list)
     # time.monotonic() of every request's arrival, in the same order
     arrivals: list[float] = field(default_factory=list)
+    # "http" or "https" of every request, in the same order
+    schemes: list[str] = field(default_factory=list)
+    # the Cookie header of every request that sent one
+    cookies: list[str] = field(default_factory=list)
+    # the headers of the latest request, as received
+    last_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -93,7 +105,7 @@ class DemoStats:
         self.max_hosts_in_flight = len(busy)
         self.closed_early = set()
 
-    def begin(self, key: str, host: str, path: str) -> None:
+    def begin(self, key: str, host: str, path: str, request: web.Request | None = None) -> None:
         """Count a request arriving."""
         stats = self.hosts.get(key)
         if stats is None:
@@ -104,6 +116,12 @@ class DemoStats:
         stats.host_counts[host] += 1
         stats.requests_log.append((host, path))
         stats.arrivals.append(time.monotonic())
+        if request is not None:
+            stats.schemes.append(request.scheme)
+            stats.last_headers = dict(request.headers)
+            cookie = request.headers.get("Cookie")
+            if cookie is not None:
+                stats.cookies.append(cookie)
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         self.total_requests += 1
@@ -120,6 +138,34 @@ class DemoStats:
             self._busy.discard(key)
 
 
+def _gatekeeper(request: web.Request, site: DemoSite, path: str) -> web.Response | None:
+    """What a cookie wall or a bot filter answers instead of the page, if anything."""
+    if path == "/robots.txt" or path in site.files:
+        return None
+    if site.kind == "cookie_wall":
+        name, value = COOKIE_WALL_COOKIE
+        if request.cookies.get(name) != value:
+            # Consent given by the redirect itself: back to the same URL, cookie set.
+            response = web.Response(
+                status=302,
+                body=b"<p>We value your privacy.</p>\n",
+                headers={"Location": path, "Content-Type": HTML_UTF8},
+            )
+            response.set_cookie(name, value, path="/", httponly=True, samesite="Lax")
+            return response
+    if site.kind == "browser_only" and "text/html" not in request.headers.get("Accept", ""):
+        return web.Response(
+            status=403, body=b"Forbidden: browsers only.\n", content_type="text/plain"
+        )
+    return None
+
+
+def _bound_socket(host: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    return sock
+
+
 @functools.cache
 def _filler() -> bytes:
     """One 64 KiB chunk of plausible HTML for streamed bodies."""
@@ -134,8 +180,17 @@ def _filler() -> bytes:
 DEMO_LATENCY_S = 0.1
 
 
+# The site whose https port never answers (a filtered port 443); http works.
+FILTERED_HTTPS_HOST = "filtered-https.test"
+METADATA_HOST = METADATA_URL.split("/")[2]
+
+
 class DemoServer:
-    """Serves a `DemoWeb` on loopback; reach it with `connect_to` rules."""
+    """Serves a `DemoWeb` on loopback over HTTP and HTTPS; reach it with `connect_to` rules.
+
+    It also runs a DNS server for the web's names (`nameserver`) and makes the
+    certificate authority its HTTPS certificates come from (`ca_path`).
+    """
 
     def __init__(self, web: DemoWeb, latency: float = 0.0, slow_delay: float = 0.5) -> None:
         self.web = web
@@ -145,20 +200,31 @@ class DemoServer:
         self._first_seen: set[tuple[str, str]] = set()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._tls_port: int | None = None
+        self._side_port: int | None = None
         self._refused: socket.socket | None = None
+        self._blackhole: socket.socket | None = None
+        self._dns: asyncio.DatagramTransport | None = None
+        self.dns: DemoDnsProtocol | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._certificates: DemoCertificates | None = None
         self._changed = asyncio.Event()
         self._waiters = 0
         self._stopping = False
 
     # -- lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on host:port (0 picks a free port) and reserve the refused port."""
+    async def start(self, host: str = "127.0.0.1", port: int = 0, tls_port: int = 0) -> None:
+        """Listen on host:port (HTTP) and host:tls_port (HTTPS; 0 picks free ports)."""
         if self._runner is not None:
             raise RuntimeError("DemoServer already started")
-        refused = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        # Bound but never listening: connecting gets ECONNREFUSED at once (the https port).
-        refused.bind((host, 0))
+        self._folder = tempfile.TemporaryDirectory(prefix="tui-scraper-demo-")
+        self._certificates = DemoCertificates(Path(self._folder.name))
+        # Bound but never listening: connecting gets ECONNREFUSED at once.
+        self._refused = _bound_socket(host)
+        # Listening but never accepting: connections get no answer (a filtered port).
+        self._blackhole = _bound_socket(host)
+        self._blackhole.listen(64)
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # handler_cancellation: a client that times out or hangs up cancels its handler,
@@ -167,26 +233,40 @@ class DemoServer:
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.2
         )
         await runner.setup()
+        self._runner = runner
         try:
             await web.TCPSite(runner, host, port).start()
+            # A second HTTP port nobody names: the other-port site redirects here.
+            await web.TCPSite(runner, host, 0).start()
+            tls_site = web.TCPSite(
+                runner, host, tls_port, ssl_context=self._certificates.server_context
+            )
+            await tls_site.start()
+            self._dns, self.dns = await start_dns_server(self.web.knows, host)
         except BaseException:
-            await runner.cleanup()
-            refused.close()
+            await self.stop()
             raise
-        self._runner = runner
-        self._refused = refused
         self._port = runner.addresses[0][1]
+        self._side_port = runner.addresses[1][1]
+        self._tls_port = runner.addresses[2][1]
         self._stopping = False
 
     async def stop(self) -> None:
-        """Stop serving (cancelling requests still in flight) and free both ports."""
+        """Stop serving (cancelling requests still in flight) and free every port."""
         self._stopping = True
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
-        if self._refused is not None:
-            self._refused.close()
-            self._refused = None
+        for sock in (self._refused, self._blackhole):
+            if sock is not None:
+                sock.close()
+        self._refused = self._blackhole = None
+        if self._dns is not None:
+            self._dns.close()
+            self._dns = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
 
     async def __aenter__(self) -> DemoServer:
         if self._runner is None:
@@ -211,6 +291,20 @@ class DemoServer:
         return self._port
 
     @property
+    def tls_port(self) -> int:
+        """The HTTPS port."""
+        if self._tls_port is None:
+            raise RuntimeError("DemoServer not started")
+        return self._tls_port
+
+    @property
+    def side_port(self) -> int:
+        """A second HTTP port of this server that no rule names (a private target)."""
+        if self._side_port is None:
+            raise RuntimeError("DemoServer not started")
+        return self._side_port
+
+    @property
     def refused_port(self) -> int:
         """A port on 127.0.0.1 where connections are refused."""
         if self._refused is None:
@@ -218,9 +312,55 @@ class DemoServer:
         return self._refused.getsockname()[1]
 
     @property
+    def blackhole_port(self) -> int:
+        """A port on 127.0.0.1 where connections get no answer at all."""
+        if self._blackhole is None:
+            raise RuntimeError("DemoServer not started")
+        return self._blackhole.getsockname()[1]
+
+    @property
+    def nameserver(self) -> str:
+        """The DNS server, as `127.0.0.1:PORT`."""
+        if self._dns is None:
+            raise RuntimeError("DemoServer not started")
+        address, port = self._dns.get_extra_info("sockname")[:2]
+        return f"{address}:{port}"
+
+    @property
+    def ca_path(self) -> str:
+        """The PEM file of the CA that signs the demo web's certificates (for --ca-bundle)."""
+        if self._certificates is None:
+            raise RuntimeError("DemoServer not started")
+        return str(self._certificates.ca_path)
+
+    @property
     def connect_to(self) -> list[str]:
-        """curl-style rules: any host's port 80 to the server, port 443 to the refused port."""
-        return [f":80:127.0.0.1:{self.port}", f":443:127.0.0.1:{self.refused_port}"]
+        """curl-style rules sending every host's 80 and 443 here, without DNS.
+
+        The filtered-https site's 443 goes to the port that never answers.
+        """
+        return [
+            f"{FILTERED_HTTPS_HOST}:443:127.0.0.1:{self.blackhole_port}",
+            f":443:127.0.0.1:{self.tls_port}",
+            f":80:127.0.0.1:{self.port}",
+        ]
+
+    def network_facts(self) -> dict[str, object]:
+        """How a crawler reaches this web through its DNS server (JSON-ready).
+
+        `connect_to` rules change ports only: names resolve through `nameservers`.
+        """
+        return {
+            "connect_to": [
+                f"{FILTERED_HTTPS_HOST}:443::{self.blackhole_port}",
+                # Even with --allow-private, the metadata redirect stays on this machine.
+                f"{METADATA_HOST}:80:127.0.0.1:{self.blackhole_port}",
+                f":443::{self.tls_port}",
+                f":80::{self.port}",
+            ],
+            "nameservers": [self.nameserver],
+            "ca_bundle": self.ca_path,
+        }
 
     @property
     def base_url(self) -> str:
@@ -266,7 +406,7 @@ class DemoServer:
         host = host_of(request.host)
         key = host[4:] if host.startswith("www.") else host
         path = request.raw_path
-        self.stats.begin(key, host, path)
+        self.stats.begin(key, host, path, request)
         self._notify()
         try:
             if self.latency > 0:
@@ -284,13 +424,16 @@ class DemoServer:
     ) -> web.StreamResponse:
         canonical = site.canonical_host or site.host
         if host != canonical:
-            location = f"http://{canonical}{path}"
+            location = f"{request.scheme}://{canonical}{path}"
             return web.Response(
                 status=301,
                 body=f'<a href="{location}">Moved</a>\n'.encode(),
                 headers={"Location": location, "Content-Type": HTML_UTF8},
             )
         kind = site.kind
+        refusal = _gatekeeper(request, site, path)
+        if refusal is not None:
+            return refusal
         if kind == "slow":
             await asyncio.sleep(self.slow_delay)
         elif kind == "hanging" and path == site.start_path:
@@ -317,6 +460,8 @@ class DemoServer:
             return await self._stream(request, resource, key, path)
         headers = {"Content-Type": resource.content_type}
         headers.update(resource.headers)
+        if kind == "port_redirect" and "Location" in headers:
+            headers["Location"] = f"http://127.0.0.1:{self.side_port}/admin"
         return web.Response(status=resource.status, body=resource.body, headers=headers)
 
     async def _stream(
@@ -336,6 +481,12 @@ class DemoServer:
                 chunk = filler if total - sent >= len(filler) else filler[: total - sent]
                 await response.write(chunk)
                 sent += len(chunk)
+                # A TLS transport whose peer hung up swallows writes without pausing:
+                # yield, so the hang-up is seen, and stop writing into nowhere.
+                await asyncio.sleep(0)
+                if request.transport is None or request.transport.is_closing():
+                    self._closed_early(key, path)
+                    return response
             await response.write_eof()
         except asyncio.CancelledError:
             if not self._stopping:

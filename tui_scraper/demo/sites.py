@@ -34,7 +34,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
+import brotli
 from yarl import URL
+
+try:  # Python 3.14 has zstd in the standard library; earlier ones take the backport
+    from compression import zstd  # type: ignore[import-not-found]
+except ImportError:
+    from backports import zstd  # type: ignore[no-redef]
 
 HTML_UTF8 = "text/html; charset=utf-8"
 HUGE_PATH = "/huge"
@@ -63,6 +69,19 @@ MISBEHAVING_KINDS: tuple[str, ...] = (
     "calendar_trap",
     "big",
     "markup_title",
+    # the real web's troubles
+    "untrusted_cert",
+    "expired_cert",
+    "wrong_name_cert",
+    "filtered_https",
+    "cookie_wall",
+    "browser_only",
+    "brotli",
+    "zstd",
+    "silent_dns",
+    "moved_to_bad_cert",
+    "metadata_redirect",
+    "port_redirect",
 )
 MISBEHAVING_HOSTS: dict[str, str] = {
     "slow": "slow-server.test",
@@ -82,7 +101,30 @@ MISBEHAVING_HOSTS: dict[str, str] = {
     "calendar_trap": "calendar-trap.test",
     "big": "big-catalog.test",
     "markup_title": "markup-title.test",
+    "untrusted_cert": "untrusted-cert.test",
+    "expired_cert": "expired-cert.test",
+    "wrong_name_cert": "wrong-name.test",
+    "filtered_https": "filtered-https.test",
+    "cookie_wall": "cookie-wall.test",
+    "browser_only": "browser-only.test",
+    "brotli": "brotli-encoded.test",
+    "zstd": "zstd-encoded.test",
+    "silent_dns": "silent-dns.test",
+    "moved_to_bad_cert": "moved-shop.test",
+    "metadata_redirect": "metadata-redirect.test",
+    "port_redirect": "other-port.test",
 }
+# Where the metadata-redirect site sends its start page: a cloud's metadata service.
+METADATA_URL = "http://169.254.169.254/latest/meta-data/"
+# Sites whose start page redirects to a private address the user did not name.
+PRIVATE_REDIRECT_KINDS = frozenset({"metadata_redirect", "port_redirect"})
+# Sites whose start page cannot be had over https (a certificate the crawler must
+# refuse, or a name that never resolves): they fail by design.
+TLS_FAILING_KINDS = frozenset(
+    {"untrusted_cert", "expired_cert", "wrong_name_cert", "moved_to_bad_cert"}
+)
+# The cookie wall's cookie, set by a redirect to the same URL.
+COOKIE_WALL_COOKIE = ("consent", "yes")
 MARKUP_TITLE = "Deals [red]x[/] [bold]today[/bold] \x1b[31mALERT\x07 | Markup Mart"
 MARKUP_H1 = "[bold]Big[/bold] [red]x[/] sale \x1b[31mnow\x07"
 _DASH = "\N{EN DASH}"  # real sites use typographic dashes; spelled out for the linter
@@ -110,7 +152,7 @@ class DemoPage:
     content_type: str
     status: int = 200
     url: str = ""
-    # The bytes on the wire (already gzip'd when `headers` says so).
+    # The bytes on the wire (already compressed when `headers` has a Content-Encoding).
     body: bytes = field(default=b"", repr=False)
     # Extra response headers besides Content-Type.
     headers: tuple[tuple[str, str], ...] = ()
@@ -127,10 +169,8 @@ class DemoPage:
         """The decoded document (gunzipped if needed); empty for non-HTML pages."""
         if not self.is_html:
             return ""
-        raw = self.body
-        if ("Content-Encoding", "gzip") in self.headers:
-            raw = gzip.decompress(raw)
-        return raw.decode(self.encoding)
+        coding = dict(self.headers).get("Content-Encoding", "")
+        return decompress(self.body, coding).decode(self.encoding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,10 +213,12 @@ class DemoSite:
     dynamic: Callable[[str], DemoPage | None] | None = field(
         default=None, repr=False, compare=False
     )
+    # the scheme its URLs have: https, like the real web, unless https never answers
+    scheme: str = "https"
 
     def url(self, path: str) -> str:
         """The absolute canonical URL of `path` on this site."""
-        return f"http://{self.canonical_host or self.host}{path}"
+        return f"{self.scheme}://{self.canonical_host or self.host}{path}"
 
     def page(self, path: str) -> DemoPage | None:
         """The page at `path` (including dynamically generated ones), or None."""
@@ -209,7 +251,7 @@ class DemoSite:
 
     def path_of(self, url: str) -> str | None:
         """The path+query of an absolute URL on this site, None when it is elsewhere."""
-        prefix = f"http://{self.canonical_host or self.host}"
+        prefix = f"{self.scheme}://{self.canonical_host or self.host}"
         if url == prefix:
             return "/"
         if url.startswith(prefix + "/") or url.startswith(prefix + "?"):
@@ -267,6 +309,10 @@ class DemoWeb:
             site = self.sites.get(name[4:])
         return site
 
+    def knows(self, host: str) -> bool:
+        """True when `host` (either form) is a name of this web: its DNS answers it."""
+        return self.find(host) is not None
+
     def site(self, host: str) -> DemoSite:
         """The site serving `host`, accepting the www. form too; KeyError if unknown."""
         site = self.find(host)
@@ -297,6 +343,28 @@ class DemoWeb:
 
 
 # --------------------------------------------------------------------------- URL helpers
+
+
+def compress(body: bytes, coding: str) -> bytes:
+    """`body` as sent with Content-Encoding `coding` (gzip, br or zstd)."""
+    if coding == "gzip":
+        return gzip.compress(body, mtime=0)
+    if coding == "br":
+        return brotli.compress(body)
+    if coding == "zstd":
+        return zstd.compress(body)
+    return body
+
+
+def decompress(body: bytes, coding: str) -> bytes:
+    """The inverse of `compress`."""
+    if coding == "gzip":
+        return gzip.decompress(body)
+    if coding == "br":
+        return bytes(brotli.decompress(body))
+    if coding == "zstd":
+        return zstd.decompress(body)
+    return body
 
 
 def is_tracking_param(name: str) -> bool:
@@ -561,7 +629,8 @@ class _SiteCtx:
     encoding: str = "utf-8"
     content_type: str = HTML_UTF8
     charset_meta: str = '<meta charset="utf-8">'
-    gzip: bool = False
+    # "gzip", "br" or "zstd": how every page is compressed on the wire ("" for none)
+    content_encoding: str = ""
     special: str | None = None
     nav_form: str = "root"
     canonical_tags: bool = True
@@ -570,8 +639,11 @@ class _SiteCtx:
     nav: tuple[tuple[str, str], ...] = ()
     footer_links: tuple[tuple[str, str], ...] = ()
 
+    # the scheme the site is crawled over (its URLs in the truth)
+    scheme: str = "https"
+
     def url(self, path: str) -> str:
-        return f"http://{self.host}{path}"
+        return f"{self.scheme}://{self.host}{path}"
 
     def word(self, text: str) -> str:
         """A navigation label in the site's language."""
@@ -639,12 +711,13 @@ class _Writer:
 
     def _href(self, target: str, form: str) -> str:
         host = self.ctx.host
+        scheme = self.ctx.scheme
         if form == "absolute":
-            return f"http://{host}{target}"
+            return f"{scheme}://{host}{target}"
         if form == "upper":
-            return f"http://{host.upper()}{target}"
+            return f"{scheme}://{host.upper()}{target}"
         if form == "port":
-            return f"http://{host}:80{target}"
+            return f"{scheme}://{host}:{443 if scheme == 'https' else 80}{target}"
         if form == "scheme_relative":
             return f"//{host}{target}"
         if form == "fragment":
@@ -843,9 +916,9 @@ class _Writer:
     ) -> DemoPage:
         """The truth for an already-encoded document."""
         headers: tuple[tuple[str, str], ...] = ()
-        if self.ctx.gzip:
-            body = gzip.compress(body, mtime=0)
-            headers = (("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding"))
+        if self.ctx.content_encoding:
+            body = compress(body, self.ctx.content_encoding)
+            headers = (("Content-Encoding", self.ctx.content_encoding), ("Vary", "Accept-Encoding"))
         return DemoPage(
             path=self.path,
             title=title,
@@ -877,7 +950,7 @@ _NOT_FOUND_HTML = (
 NOT_FOUND_BODY = _NOT_FOUND_HTML
 
 
-def not_found_page(host: str, path: str) -> DemoPage:
+def not_found_page(host: str, path: str, scheme: str = "https") -> DemoPage:
     """The truth of the server's generic 404 page (what a broken link leads to)."""
     return DemoPage(
         path=path,
@@ -893,12 +966,14 @@ def not_found_page(host: str, path: str) -> DemoPage:
         canonical=None,
         content_type=HTML_UTF8,
         status=404,
-        url=f"http://{host}{path}",
+        url=f"{scheme}://{host}{path}",
         body=_NOT_FOUND_HTML,
     )
 
 
-def _raw_page(host: str, path: str, content_type: str, body: bytes) -> DemoPage:
+def _raw_page(
+    host: str, path: str, content_type: str, body: bytes, scheme: str = "https"
+) -> DemoPage:
     """A non-HTML page: recorded by the crawler without extraction."""
     return DemoPage(
         path=path,
@@ -913,7 +988,7 @@ def _raw_page(host: str, path: str, content_type: str, body: bytes) -> DemoPage:
         lang=None,
         canonical=None,
         content_type=content_type,
-        url=f"http://{host}{path}",
+        url=f"{scheme}://{host}{path}",
         body=body,
     )
 
@@ -1021,7 +1096,7 @@ class _BusinessSite:
         if plan.admin:
             self._admin()
         if plan.broken:
-            self.pages[plan.broken] = not_found_page(ctx.host, plan.broken)
+            self.pages[plan.broken] = not_found_page(ctx.host, plan.broken, ctx.scheme)
         return self.pages
 
     def _add(self, page: DemoPage) -> None:
@@ -1351,6 +1426,7 @@ def _site_from(
         broken_paths=broken,
         infinite=infinite,
         dynamic=dynamic,
+        scheme=ctx.scheme,
     )
 
 
@@ -1385,7 +1461,7 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
         host = f"www.{key}" if feature == "www" else key
         ctx = _make_ctx(rng, seed, phones, key, name, category, host=host)
         if key != agency and rng.random() < 0.3:
-            ctx.credit = f"http://{agency}/"
+            ctx.credit = f"https://{agency}/"
         if rng.random() < 0.3:
             ctx.partner = rng.choice(
                 ("https://example.org/partner", f"https://example.org/partner?utm_source={key}")
@@ -1490,7 +1566,13 @@ def _misbehaving_site(kind: str, rng: random.Random, seed: int, phones: _PhonePo
         ctx.charset_meta = '<meta charset="windows-1252">'
         ctx.special = CP1252_SPECIAL
     elif kind == "gzip":
-        ctx.gzip = True
+        ctx.content_encoding = "gzip"
+    elif kind == "brotli":
+        ctx.content_encoding = "br"
+    elif kind == "zstd":
+        ctx.content_encoding = "zstd"
+    elif kind == "filtered_https":
+        ctx.scheme = "http"  # its https port never answers: the crawl falls back to http
     elif kind == "markup_title":
         plan.home_title = MARKUP_TITLE
         plan.home_h1 = MARKUP_H1
@@ -1524,6 +1606,13 @@ def _misbehaving_site(kind: str, rng: random.Random, seed: int, phones: _PhonePo
         return _broken_html_site(ctx)
     if kind == "redirect_loop":
         redirects = {"/": (302, "/a"), "/a": (302, "/b"), "/b": (302, "/a")}
+        return _site_from(ctx, kind, {}, redirects=redirects)
+    if kind == "metadata_redirect":
+        return _site_from(ctx, kind, {}, redirects={"/": (302, METADATA_URL)})
+    if kind == "port_redirect":  # the server fills in its side port (see DemoServer)
+        return _site_from(ctx, kind, {}, redirects={"/": (302, "http://127.0.0.1:0/admin")})
+    if kind == "moved_to_bad_cert":  # moved to a host whose certificate has expired
+        redirects = {"/": (301, f"https://{MISBEHAVING_HOSTS['expired_cert']}/")}
         return _site_from(ctx, kind, {}, redirects=redirects)
     builder = _BusinessSite(ctx, plan)
     pages = builder.build()
@@ -1585,6 +1674,18 @@ _MISBEHAVING_NAMES: dict[str, tuple[str, str]] = {
     "calendar_trap": ("Event Horizon Venue", "weddings"),
     "big": ("Big Catalogue Store", "print"),
     "markup_title": ("Markup Mart", "agency"),
+    "untrusted_cert": ("Shady Certs Locksmiths", "it"),
+    "expired_cert": ("Best Before Grocers", "bakery"),
+    "wrong_name_cert": ("Mistaken Identity Tailors", "print"),
+    "filtered_https": ("Old School Plumbing", "cleaning"),
+    "cookie_wall": ("Consent Corner Cafe", "cafe"),
+    "browser_only": ("Picky Gatekeeper Gallery", "agency"),
+    "brotli": ("Brotli Bakehouse", "bakery"),
+    "zstd": ("Zest Standard Juices", "cafe"),
+    "silent_dns": ("Silent Night Lodge", "weddings"),
+    "moved_to_bad_cert": ("Moved Along Hardware", "garage"),
+    "metadata_redirect": ("Cloud Nine Hosting", "it"),
+    "port_redirect": ("Backdoor Admin Panels", "it"),
 }
 
 _CALENDAR_RE = re.compile(r"^/calendar/(\d{4})/(\d{2})$")
@@ -1952,5 +2053,6 @@ def build_perf_web(sites: int, pages: int, page_bytes: int = 25_000, seed: int =
             sitemap_only_paths=(),
             name=f"Perf {i}",
             canonical_host=host,
+            scheme="http",  # its pages' canonical links say http; either scheme serves it
         )
     return DemoWeb(out, seed)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import phonenumbers
 from yarl import URL
 
+from tui_scraper.engine.connect import new_cookie_jar
 from tui_scraper.engine.decode import is_html
 from tui_scraper.engine.events import (
     DomainFinished,
@@ -97,6 +98,8 @@ def new_domain_record(job: DomainJob) -> DomainRecord:
         "robots": {"found": False, "disallowed": 0},
         "sitemap_urls": [],
         "links_out_of_scope": 0,
+        # why https was not used when the crawl fell back to http (null otherwise)
+        "http_fallback": None,
         "stop_reason": None,
         "started_at": None,
         "finished_at": None,
@@ -171,6 +174,11 @@ class _DomainCrawl:
         self.phone_region = phone_region_for(self.domain)
         self.budget: asyncio.Timeout | None = None
         self.budget_left: float | None = None  # of --domain-timeout, while paused
+        # This domain's cookies alone: consent walls work, nothing leaks to other domains.
+        self.cookies = new_cookie_jar()
+        # Hosts whose https could not connect at all: their https links are crawled as
+        # http, not retried and failed one by one (nor fetched twice, once per scheme).
+        self.http_only: set[str] = set()
 
     # -- the crawl --------------------------------------------------------
 
@@ -238,13 +246,16 @@ class _DomainCrawl:
         if not self.settings.ignore_robots:
             self._set_phase(Phase.ROBOTS)
             host = host_of(start_url)
-            policy, fell_back = await self._probe_robots(start_url, probe_http)
-            if fell_back:
+            policy, https_error = await self._probe_robots(start_url, probe_http)
+            if https_error is not None:
                 start_url = as_http(start_url)
                 probe_http = False
+                self.record["http_fallback"] = https_error
+                self.http_only.add(host)
             self.robots[host] = policy
             if policy.host_down:
-                raise StartFailed(f"cannot reach {host}: {policy.error}")
+                # The error names the host and says why (DNS, refused, certificate...).
+                raise StartFailed(policy.error or f"cannot reach {host}")
             if policy.unreachable:
                 raise StartFailed(
                     f"robots.txt unreachable ({policy.error}), so everything is disallowed"
@@ -257,10 +268,13 @@ class _DomainCrawl:
         self._set_phase(Phase.CRAWLING)
         page, extraction, response = await self._fetch_page(start_url, 0, None, start=True)
         if probe_http and response.connect_failed:
+            self.record["http_fallback"] = response.error
+            self.http_only.add(host_of(start_url))
             start_url = as_http(start_url)
             page, extraction, response = await self._fetch_page(start_url, 0, None, start=True)
         self.seen.add(canonicalize(start_url) or start_url)
         if extraction is None:
+            self.record["final_url"] = response.final_url  # where it failed
             reason = page["error"] or f"start page is not HTML ({page['content_type']})"
             raise StartFailed(reason)
         self.start_fetched = True
@@ -309,6 +323,8 @@ class _DomainCrawl:
         fresh: list[str] = []
         for link in links:
             canonical_url = link if canonical else canonicalize(link)
+            if canonical_url is not None and self.http_only and canonical_url[:8] == "https://":
+                canonical_url = self._over_http(canonical_url)
             if canonical_url is None or canonical_url in self.seen:
                 continue
             self.seen.add(canonical_url)
@@ -332,6 +348,10 @@ class _DomainCrawl:
             self.enqueued += 1
             self.queue.put_nowait((url, depth, referrer))
 
+    def _over_http(self, url: str) -> str:
+        """`url` as http:// when its host is known not to connect over https."""
+        return as_http(url) if host_of(url) in self.http_only else url
+
     def _allowed(self, url: str) -> bool:
         if self.settings.ignore_robots:
             return True
@@ -347,7 +367,7 @@ class _DomainCrawl:
             roots = [f"{scheme}://{host}/sitemap.xml"]
         urls, read = await read_sitemaps(
             roots,
-            self._fetch_resource,
+            lambda url: self._fetch_resource(self._over_http(url)),
             lambda url: url in self.scope,
             limit=self.settings.max_pages * 4,
         )
@@ -357,14 +377,20 @@ class _DomainCrawl:
 
     # -- robots -------------------------------------------------------------
 
-    async def _probe_robots(self, start_url: str, probe_http: bool) -> tuple[RobotsPolicy, bool]:
-        """robots.txt of the start host, trying http when https cannot connect."""
+    async def _probe_robots(
+        self, start_url: str, probe_http: bool
+    ) -> tuple[RobotsPolicy, str | None]:
+        """robots.txt of the start host, trying http when https cannot connect at all.
+
+        Returns the policy and, when it fell back to http, why https failed. A
+        certificate error is no cue for http: it fails the domain.
+        """
         url = str(URL(start_url).with_path("/robots.txt").with_query(None).with_fragment(None))
         response = await self._fetch_resource(url, retry_connect=not probe_http)
-        fell_back = probe_http and response.connect_failed
-        if fell_back:
+        https_error = response.error if probe_http and response.connect_failed else None
+        if https_error is not None:
             response = await self._fetch_resource(as_http(url))
-        return self._robots_from(response), fell_back
+        return self._robots_from(response), https_error
 
     async def _ensure_robots(self, hosts: Iterable[str], scheme: str) -> None:
         if self.settings.ignore_robots:
@@ -446,6 +472,7 @@ class _DomainCrawl:
             gate=self._gate,
             on_retry=self._on_retry,
             retry_connect_failures=retry_connect,
+            cookies=self.cookies,
         )
         if self.phase == Phase.BACKOFF:
             self._set_phase(Phase.CRAWLING)
@@ -480,6 +507,7 @@ class _DomainCrawl:
             on_retry=self._on_retry,
             follow=None if start else self._follow_redirect,
             retry_connect_failures=not may_fall_back,
+            cookies=self.cookies,
         )
         if self.phase == Phase.BACKOFF:
             self._set_phase(Phase.CRAWLING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import charset_normalizer
 from w3lib.encoding import (
@@ -12,7 +13,7 @@ from w3lib.encoding import (
     to_unicode,
 )
 
-__all__ = ["decode_html", "is_html"]
+__all__ = ["decode_html", "is_html", "valid_unicode"]
 
 # The WHATWG prescan looks at the first 1024 bytes only; a later <meta> is ignored by browsers.
 _META_SCAN_BYTES = 1024
@@ -64,6 +65,28 @@ _DETECTABLE = [
 ]
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """`text` as valid Unicode: bytes that arrived undecoded (surrogates) become U+FFFD.
+
+    aiohttp and the OS hand over undecodable bytes as surrogate escapes; a lone
+    surrogate cannot be written as UTF-8 JSON, so it must never reach a record.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:  # surrogate escapes are the original bytes: decode them as UTF-8 where they are
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def is_html(content_type: str | None) -> bool:

@@ -115,6 +115,7 @@ class DomainRecord(TypedDict):
     robots: RobotsSummary
     sitemap_urls: list[str]
     links_out_of_scope: int
+    http_fallback: str | None
     stop_reason: str | None
     started_at: str | None
     finished_at: str | None

@@ -14,6 +14,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
+from yarl import URL
+
+from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import (
     DomainControl,
     DomainJob,
@@ -42,6 +45,12 @@ from tui_scraper.settings import Settings
 from tui_scraper.targets import Target
 
 
+def target_address(target: Target) -> tuple[str, int | None]:
+    """(host, explicit port or None) of a batch entry: what the user named."""
+    url = URL(target.start_url)
+    return url.raw_host or "", url.explicit_port
+
+
 def new_batch_id() -> str:
     return str(uuid.uuid4())
 
@@ -62,8 +71,10 @@ class BatchRunner:
         batch_id: str | None = None,
         client: HttpClient | None = None,
         parser: PageParser | None = None,
+        network: Network | None = None,
     ) -> None:
         self.settings = settings
+        self._network = network
         self.sink = sink
         self.batch_id = batch_id or new_batch_id()
         self._client = client
@@ -195,7 +206,8 @@ class BatchRunner:
                 dict(labels or {}),
             )
         )
-        client = self._client or await HttpClient.open(self.settings)
+        named = [target_address(job.target) for job in self.jobs.values()]
+        client = self._client or await HttpClient.open(self.settings, self._network, named)
         parser = self._parser or default_parser()
         try:
             await self._schedule(client, parser)

@@ -17,25 +17,17 @@ from tui_scraper.settings import (
     SettingError,
     Settings,
     flag_name,
-    parse_connect_to,
+    parse_repeatable,
     parse_setting,
     setting_fields,
     setting_help,
 )
 
 
-def split_rules(text: str) -> list[str]:
-    """The comma-separated entries of a repeatable setting's input."""
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def parse_field(name: str, text: str, repeatable: bool) -> Any:
     """One setting's value from its input text; SettingError with the reason."""
     if repeatable:
-        rules = split_rules(text)
-        for rule in rules:
-            parse_connect_to(rule)
-        return rules
+        return parse_repeatable(name, text)
     return parse_setting(name, text)
 
 
