@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
@@ -221,6 +222,19 @@ class DemoServer:
     def connect_to(self) -> list[str]:
         """curl-style rules: any host's port 80 to the server, port 443 to the refused port."""
         return [f":80:127.0.0.1:{self.port}", f":443:127.0.0.1:{self.refused_port}"]
+
+    def connection_facts(self) -> dict[str, Any]:
+        """What a crawler in another process needs to reach this server, as JSON-able data.
+
+        `python -m tui_scraper.demo` prints it and `tui-scraper demo --attach FILE` reads
+        it; both pass it through whole, so a new fact needs adding here only.
+        """
+        return {
+            "port": self.port,
+            "refused_port": self.refused_port,
+            "connect_to": self.connect_to,
+            "domains": self.web.demo_domains(),
+        }
 
     @property
     def base_url(self) -> str:
