@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -29,7 +30,13 @@ from tests.test_app import SIZE, finished, wait_for
 from tui_scraper.app import make_app
 from tui_scraper.cli import build_parser, main
 from tui_scraper.demo import DemoServer, DemoWeb
-from tui_scraper.serve import ServeError, is_loopback, options_from_args
+from tui_scraper.serve import (
+    DEMO_FACTS_FILE,
+    ServeError,
+    is_loopback,
+    options_from_args,
+    session_commands,
+)
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store
 
@@ -323,3 +330,24 @@ def test_attach_to_a_missing_demo_server_is_bad_usage(
     (tmp_path / "bad.json").write_text("[1, 2]")
     assert main(["demo", "--attach", str(tmp_path / "bad.json")]) == 2
     assert "connection facts" in capsys.readouterr().err
+
+
+def test_a_busy_port_is_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_session_commands_are_quoted_for_the_shell(tmp_path: Path) -> None:
+    store = tmp_path / "a store; rm -rf ~.json"
+    options = options_from_args(build_parser().parse_args(["serve", "--db", str(store)]))
+    command = session_commands(options, tmp_path)(1)
+    assert shlex.split(command) == [sys.executable, "-m", "tui_scraper", "--db", str(store)]
+    demo = options_from_args(build_parser().parse_args(["serve", "--demo"]))
+    words = shlex.split(session_commands(demo, tmp_path)(2))
+    assert words[3:5] == ["demo", "--seed"]
+    assert words[words.index("--db") + 1] == str(tmp_path / "session-2.json")
+    assert words[words.index("--attach") + 1] == str(tmp_path / DEMO_FACTS_FILE)

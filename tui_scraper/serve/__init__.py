@@ -154,10 +154,12 @@ def serve(options: ServeOptions) -> int:
     if options.public:
         print(PUBLIC_WARNING.format(host=options.host), file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="tui-scraper-serve-") as folder:
+        from tui_scraper.serve.server import CannotListen
+
         try:
             asyncio.run(_serve(options, Path(folder)))
-        except OSError as error:
-            reason = (error.strerror or str(error)).lower()
+        except CannotListen as error:
+            reason = str(error).lower()
             raise ServeError(f"cannot listen on {options.host}:{options.port}: {reason}") from None
     return 0
 

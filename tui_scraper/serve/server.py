@@ -38,6 +38,11 @@ CONTENT_SECURITY_POLICY = (
 )
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
+
+class CannotListen(Exception):
+    """The port could not be bound (in use, not allowed, no such address)."""
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -130,7 +135,9 @@ class GuardedServer(Server):
                 "included.\n",
             )
         response = await handler(request)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not response.prepared:  # a websocket or a download has sent its headers already
+            # The token is in the page's URL: it must not travel on in a Referer header.
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
     async def run_until_signal(self, on_listening: Callable[[], None]) -> None:
@@ -147,7 +154,10 @@ class GuardedServer(Server):
         runner = web.AppRunner(await self._make_app(), handle_signals=False, access_log=None)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            try:
+                await web.TCPSite(runner, self.host, self.port).start()
+            except OSError as error:
+                raise CannotListen(error.strerror or str(error)) from error
             on_listening()
             await stop.wait()
         finally:
