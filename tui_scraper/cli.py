@@ -43,7 +43,7 @@ EXIT_USAGE = 2
 EXIT_SOME_FAILED = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("crawl", "demo", "batches", "show", "export", "resume")
+COMMANDS = ("crawl", "demo", "batches", "show", "export", "resume", "serve")
 
 
 class UsageError(Exception):
@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--headless", action="store_true", help="run the batch without the app")
     demo.add_argument("--json", action="store_true", help="with --headless: JSON summary")
     demo.add_argument("--seed", type=int, default=7, help="the demo web's seed (default 7)")
+    # For `serve --demo`: the app reaches the demo server that serve runs, whose
+    # connection facts (JSON, as `python -m tui_scraper.demo` prints) are in FILE.
+    demo.add_argument("--attach", metavar="FILE", help=argparse.SUPPRESS)
     add_settings_arguments(demo)
 
     batches = commands.add_parser("batches", help="list the batches in the store")
@@ -90,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("batch_id", metavar="BATCH_ID", help="a batch id (or a unique prefix)")
     resume.add_argument("--json", action="store_true", help="print the batch summary as JSON")
     add_settings_arguments(resume)
+
+    from tui_scraper.serve import add_serve_arguments
+
+    add_serve_arguments(commands.add_parser("serve", help="serve the app in a web browser"))
     return parser
 
 
@@ -132,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "show": run_show,
         "export": run_export,
         "resume": run_resume,
+        "serve": run_serve,
     }
     handler = handlers.get(args.command)
     if handler is None:
@@ -238,14 +246,37 @@ def run_demo(args: argparse.Namespace) -> int:
             db_path=db_path_from_args(args),
             domains_text="\n".join(web.demo_domains()),
             demo_web=web,
+            demo_facts=_read_demo_facts(args.attach) if args.attach else None,
             autostart=True,
         )
+    if args.attach:
+        raise UsageError("--attach is for the app, not --headless")
     parsed = parse_targets("\n".join(web.demo_domains()))
     batch_id = new_batch_id()
     jobs = make_jobs(batch_id, parsed.targets)
     with Store.open(db_path_from_args(args), write=True) as store:
         status = run_headless_batch(store, settings, batch_id, jobs, demo_web=web)
     return report(db_path_from_args(args), batch_id, status, as_json=args.json)
+
+
+def _read_demo_facts(path: str) -> dict[str, Any]:
+    """The connection facts of a running demo server, kept whole (see `demo --attach`)."""
+    try:
+        facts = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read the demo server's facts in {path}: {error}") from None
+    if not isinstance(facts, dict) or not isinstance(facts.get("network"), dict):
+        raise UsageError(f"{path} does not hold a demo server's connection facts")
+    return facts
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from tui_scraper.serve import ServeError, serve_from_args
+
+    try:
+        return serve_from_args(args)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
 
 
 def run_resume(args: argparse.Namespace) -> int:

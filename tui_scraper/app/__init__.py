@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui_scraper.app.app import EXIT_INTERRUPTED, EXIT_OK, ScraperApp
 from tui_scraper.settings import Settings
@@ -19,14 +19,20 @@ def make_app(
     db_path: str,
     domains_text: str = "",
     demo_web: DemoWeb | None = None,
+    demo_facts: dict[str, Any] | None = None,
     autostart: bool = False,
 ) -> ScraperApp:
-    """The app, domains prefilled; with `demo_web` it serves that web itself on loopback."""
+    """The app, domains prefilled.
+
+    With `demo_web` it serves that web itself on loopback, unless `demo_facts` (what
+    `DemoServer.connection_facts()` gives) tell it how to reach one already running.
+    """
     return ScraperApp(
         settings=settings,
         db_path=db_path,
         domains_text=domains_text,
         demo_web=demo_web,
+        demo_facts=demo_facts,
         autostart=autostart,
     )
 
@@ -37,6 +43,7 @@ def run_app(
     db_path: str,
     domains_text: str = "",
     demo_web: DemoWeb | None = None,
+    demo_facts: dict[str, Any] | None = None,
     autostart: bool = False,
 ) -> int:
     """Run the app until it quits; the exit code is 130 if quitting interrupted a batch."""
@@ -45,6 +52,7 @@ def run_app(
         db_path=db_path,
         domains_text=domains_text,
         demo_web=demo_web,
+        demo_facts=demo_facts,
         autostart=autostart,
     )
     app.run()

@@ -8,7 +8,7 @@ import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App
@@ -58,6 +58,7 @@ class ScraperApp(App[int]):
         db_path: str,
         domains_text: str = "",
         demo_web: DemoWeb | None = None,
+        demo_facts: dict[str, Any] | None = None,
         autostart: bool = False,
         clock: Clock = time.monotonic,
         batch_id_factory: Callable[[], str] = new_batch_id,
@@ -68,6 +69,9 @@ class ScraperApp(App[int]):
         self.db_path = db_path
         self.domains_text = domains_text
         self.demo_web = demo_web
+        # How to reach a demo server that is already running (`demo --attach`); else one
+        # is served from this app.
+        self.demo_facts = demo_facts
         self.autostart = autostart
         self.clock = clock
         self.batch_id_factory = batch_id_factory
@@ -91,12 +95,15 @@ class ScraperApp(App[int]):
     async def on_mount(self) -> None:
         self._open_store()
         if self.demo_web is not None:
-            from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
+            if self.demo_facts is None:
+                from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
 
-            # Served from this event loop, so the demo needs nothing but the app.
-            self.demo_server = DemoServer(self.demo_web, latency=DEMO_LATENCY_S)
-            await self.demo_server.start()
-            self.network = Network.from_facts(self.demo_server.network_facts())
+                # Served from this event loop, so the demo needs nothing but the app.
+                self.demo_server = DemoServer(self.demo_web, latency=DEMO_LATENCY_S)
+                await self.demo_server.start()
+                self.demo_facts = self.demo_server.connection_facts()
+            # How to reach it (DNS server, CA, ports): the HTTP client's, never settings.
+            self.network = Network.from_facts(self.demo_facts["network"])
         self._mounted = True
         self.maybe_autostart()
 

@@ -58,16 +58,7 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        info = {
-            "port": server.port,
-            "tls_port": server.tls_port,
-            "refused_port": server.refused_port,
-            "connect_to": server.connect_to,
-            "ca_bundle": server.ca_path,
-            "network": server.network_facts(),
-            "domains": demo.demo_domains(),
-        }
-        print(json.dumps(info), flush=True)
+        print(json.dumps(server.connection_facts()), flush=True)
         await stop.wait()
     finally:
         await server.stop()

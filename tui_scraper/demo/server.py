@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
@@ -360,6 +361,22 @@ class DemoServer:
             ],
             "nameservers": [self.nameserver],
             "ca_bundle": self.ca_path,
+        }
+
+    def connection_facts(self) -> dict[str, Any]:
+        """What a crawler in another process needs to reach this server, as JSON-able data.
+
+        `python -m tui_scraper.demo` prints it and `tui-scraper demo --attach FILE` reads
+        it; both pass it through whole, so a new fact needs adding here only.
+        """
+        return {
+            "port": self.port,
+            "tls_port": self.tls_port,
+            "refused_port": self.refused_port,
+            "connect_to": self.connect_to,
+            "ca_bundle": self.ca_path,
+            "network": self.network_facts(),
+            "domains": self.web.demo_domains(),
         }
 
     @property

@@ -92,10 +92,15 @@ class StoredBatchActions(AppScreen):
                 markup=False,
             )
             return
+        if self.app.is_web:
+            # In a browser the file is on the server's disk: hand it over as a download too.
+            self.app.call_from_thread(
+                self.app.deliver_binary, path, mime_type="application/x-ndjson"
+            )
         self.app.call_from_thread(
             self.app.notify,
             safe_text(f"{count} pages written to {path}"),
-            title="Exported",
+            title="Exported, downloading" if self.app.is_web else "Exported",
             markup=False,
         )
 
