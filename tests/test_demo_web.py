@@ -77,6 +77,28 @@ def fetch(
 # --------------------------------------------------------------------------- a reference reader
 
 
+# Block-level elements of the HTML standard's default style sheet (those the demo writes).
+READER_BLOCKS = frozenset({"div", "p", "li", "ul", "td", "tr", "table", "address", "section"})
+
+
+def reader_text(element: Any) -> str:
+    """An element's text as a reader sees it: breaks at block edges and <br>, else run on."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str):
+                block = child.tag in READER_BLOCKS or child.tag == "br"
+                parts.append(" " if block else "")
+                walk(child)
+                parts.append(" " if block else "")
+            parts.append(child.tail or "")
+
+    walk(element)
+    return collapse("".join(parts))
+
+
 def _dedupe(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -85,7 +107,7 @@ def read_like_the_spec(page: DemoPage, site: DemoSite) -> dict[str, object]:
     """Extract a page the way the spec's rules say, independently of the generator."""
     sel = parsel.Selector(text=page.html())
     titles = sel.xpath("//title")
-    h1s = (collapse(" ".join(h.xpath(".//text()").getall())) for h in sel.xpath("//h1"))
+    h1s = (reader_text(h.root) for h in sel.xpath("//h1"))
     internal: list[str] = []
     external: list[str] = []
     socials: list[str] = []

@@ -6,7 +6,9 @@ records each title, heading, email, phone and link as it emits it, so the HTML a
 truth cannot disagree.
 
 Truth conventions (the spec's extraction rules):
-- text is the element's text nodes joined by one space, whitespace collapsed;
+- text is the element's text as a reader sees it: its text nodes in document order, a
+  space at the edges of block-level elements and at `<br>`, nothing between inline
+  elements (span, sup, small, ruby, rt, b, ...), whitespace collapsed;
 - `h1` lists the non-empty `<h1>` texts in document order;
 - emails, phones (E.164), socials and links are deduplicated in order of first
   appearance; compare them as sets, extraction order is not part of the contract;
@@ -488,6 +490,8 @@ _FORMS = ("root",) * 12 + (
 )  # fmt: skip
 _FRAGMENTS = ("top", "main", "details", "form", "more")
 _BR = ("br", "")
+# Heading parts written as blocks (their edges are word breaks); other tags are inline.
+_BLOCK_TAGS = frozenset({"div"})
 
 
 # --------------------------------------------------------------------------- phones
@@ -703,21 +707,31 @@ class _Writer:
 
     # -- headings
 
-    def h1(self, *parts: str | tuple[str, str], attrs: str = "") -> str:
-        """An `<h1>` from text parts, `(tag, text)` inline elements and `_BR`."""
-        nodes: list[str] = []
+    def h1(self, *parts: str | tuple[str, ...], attrs: str = "") -> str:
+        """An `<h1>` from text parts, `(tag, text)` elements, `("ruby", base, rt)` and `_BR`.
+
+        The truth reads it as a reader does: text runs on across inline elements, a block
+        element's edges and `<br>` are word breaks.
+        """
+        shown: list[str] = []
         out: list[str] = []
         for part in parts:
             if part == _BR:
+                shown.append(" ")
                 out.append("<br>")
+            elif isinstance(part, tuple) and part[0] == "ruby":
+                _tag, base, annotation = part
+                shown.append(base + annotation)
+                out.append(f"<ruby>{_esc(base)}<rt>{_esc(annotation)}</rt></ruby>")
             elif isinstance(part, tuple):
                 tag, text = part
-                nodes.append(text)
+                edge = " " if tag in _BLOCK_TAGS else ""
+                shown.append(edge + text + edge)
                 out.append(f"<{tag}>{_esc(text)}</{tag}>")
             else:
-                nodes.append(part)
+                shown.append(part)
                 out.append(_esc(part))
-        text = collapse(" ".join(nodes))
+        text = collapse("".join(shown))
         if text:
             self.h1s.append(text)
         return f"<h1{attrs}>{''.join(out)}</h1>"
@@ -742,6 +756,26 @@ class _Writer:
                 + f"<p>{self.ctx.paragraph(self.rng, 1)}</p>\n"
                 + (self.h1(self.ctx.name))
             )
+        return self.inline_h1(text)
+
+    def inline_h1(self, text: str) -> str:
+        """Mostly a plain heading; some mix inline and block elements the way real sites do.
+
+        Its own generator, so the page's other random choices stay as they were.
+        """
+        rng = random.Random(f"{self.ctx.seed}/{self.ctx.host}/{self.path}/h1")
+        roll = rng.random()
+        words = text.split()
+        if roll < 0.06:
+            return self.h1(text, ("sup", "*"))  # a footnote mark runs on: "Offers*"
+        if roll < 0.10:
+            return self.h1(("span", text), ("sup", "\N{REGISTERED SIGN}"))
+        if roll < 0.14 and len(words) >= 2:
+            return self.h1(("div", words[0]), ("div", " ".join(words[1:])))
+        if roll < 0.17 and len(words) >= 2:
+            return self.h1(("small", words[0]), ("b", " " + " ".join(words[1:])))
+        if roll < 0.20:
+            return self.h1(text, " ", ("ruby", "\u548c\u98a8", "\u308f\u3075\u3046"))
         return self.h1(text)
 
     # -- document

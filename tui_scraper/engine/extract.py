@@ -51,7 +51,19 @@ _HOST_RE = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?|[0-9a-f:.]*:[0-9a-f:.
 
 # Elements whose text is not visible page text; removed before reading text.
 _INVISIBLE = ("script", "style", "noscript", "template")
+# Elements the HTML standard's default style sheet lays out as blocks (block, list-item, table
+# parts): their edges separate words, as a line break does. Everything else (span, a, small,
+# sup, ruby, rt, b, ...) is inline: its text runs on from its neighbours.
+_BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "col",
+    "colgroup", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption",
+    "figure", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hgroup", "hr", "html", "legend", "li", "listing", "main", "menu", "nav", "ol",
+    "optgroup", "option", "p", "plaintext", "pre", "search", "section", "summary", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "xmp",
+)  # fmt: skip
 _WANTED_TAGS = ("title", "meta", "link", "base", "h1", "a", "area")
+_SPACE_TAG = "tui-scraper-space"  # a name no page uses: word breaks put into the tree
 # Compiled once; measured faster than itertext() for the whole body (comments are skipped).
 _TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
 
@@ -116,7 +128,7 @@ _EMAIL_LOCAL_MAX = 64
 # phone punctuation, at least 7 digits, so lone years, prices and postcodes never reach Python.
 # Only a small window around each candidate goes to the matcher, which itself rejects dates,
 # prices and the like.
-# Up to 5 separators between digits: text nodes are joined with spaces ("+1 </span> <span>(201)").
+# Up to 5 separators between digits: markup between groups leaves spaces ("+1</p> <p>(201)").
 _PHONE_CANDIDATE_RE = re.compile(r"\d(?:[ \u00a0\-.()/\u2010-\u2015]{0,5}\d){6,}")
 _PHONE_INTL_CANDIDATE_RE = re.compile(r"\+[ \u00a0(]*\d(?:[ \u00a0\-.()/\u2010-\u2015]{0,5}\d){6,}")
 # Dates parse as valid numbers in permissive plans (Germany's); the matcher would reject them,
@@ -232,13 +244,39 @@ _SOCIAL_AT_ONLY = frozenset({"tiktok.com", "mastodon.social", "threads.net"})
 
 
 def _collapse(parts: Iterable[str]) -> str:
-    """Join text nodes with a space and collapse all whitespace runs to one space."""
-    return " ".join(" ".join(parts).split())
+    """Concatenate text nodes and collapse all whitespace runs to one space."""
+    return " ".join("".join(parts).split())
 
 
 def _element_text(element: etree._Element) -> str:
-    """The collapsed text of an element (itertext skips comments and processing instructions)."""
+    """The collapsed text of an element (itertext skips comments and processing instructions).
+
+    Word breaks at block edges and <br> come from `_mark_word_breaks`, run on the tree first.
+    """
     return _collapse(element.itertext())
+
+
+def _mark_word_breaks(root: etree._Element) -> None:
+    """Put a space at both edges of every block element and at every <br> (we own the tree).
+
+    Text read afterwards is the plain concatenation of text nodes, as a reader sees it: one
+    C-level pass finds the few elements to touch, and text nodes need no per-node Python work.
+    The spaces are new elements' text: lxml refuses to set text holding control characters,
+    so existing text is never reassigned.
+    """
+    for el in list(root.iter(_BLOCK_TAGS)):
+        if el is not root:
+            el.addprevious(_space())
+        el.append(_space())
+    for el in list(root.iter("br")):
+        el.addprevious(_space())
+
+
+def _space() -> etree._Element:
+    """An element holding one space, standing for a word break."""
+    marker = etree.Element(_SPACE_TAG)
+    marker.text = " "
+    return marker
 
 
 def _clean_url(raw: str) -> str:
@@ -507,9 +545,10 @@ def extract(
 
     # Remove non-visible subtrees once (we own this tree), so text reads are plain iterations.
     etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+    _mark_word_breaks(root)
     result.h1 = [text for text in map(_element_text, h1_elements) if text]
     body = root.find("body")
-    text = " ".join(_TEXT_NODES(body)) if body is not None else ""
+    text = "".join(_TEXT_NODES(body)) if body is not None else ""
     result.word_count = _count_words(text)
 
     emails: set[str] = set()
