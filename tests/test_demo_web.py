@@ -46,6 +46,17 @@ SOCIAL_HOSTS = (
     "tiktok.com",
 )
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+SPELLED_RE = re.compile(r"([\w.+-]+) ?(?:\[at\]|\(at\)) ?([\w-]+(?:(?: ?\[dot\] ?|\.)[\w-]+)+)")
+DOT_WORD_RE = re.compile(r" ?\[dot\] ?")
+ASSET_SUFFIXES = (".png", ".webp", ".jpg")
+
+
+def decode_cloudflare(hex_text: str) -> str:
+    """Cloudflare's email protection undone: the first byte is the XOR key of the rest."""
+    data = bytes.fromhex(hex_text)
+    return bytes(b ^ data[0] for b in data[1:]).decode()
+
+
 LOWER = "translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
@@ -113,9 +124,14 @@ def read_like_the_spec(page: DemoPage, site: DemoSite) -> dict[str, object]:
     socials: list[str] = []
     emails: set[str] = set()
     phones: set[str] = set()
+    for encoded in sel.xpath("//@data-cfemail").getall():
+        emails.add(decode_cloudflare(encoded))
     for href in sel.xpath("//a/@href").getall():
         scheme = href.split(":", 1)[0].lower()
-        if scheme == "mailto":
+        if href.startswith("/cdn-cgi/l/email-protection"):
+            if "#" in href:  # a disguised mailto link, not a page
+                emails.add(decode_cloudflare(href.split("#", 1)[1]))
+        elif scheme == "mailto":
             emails.add(href[7:].split("?", 1)[0])
         elif scheme == "tel":
             number = phonenumbers.parse(href[4:], None)
@@ -130,7 +146,9 @@ def read_like_the_spec(page: DemoPage, site: DemoSite) -> dict[str, object]:
                 if any(host == d or host.endswith("." + d) for d in SOCIAL_HOSTS):
                     socials.append(href)
     text = " ".join(sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
-    emails.update(EMAIL_RE.findall(text))
+    emails.update(e for e in EMAIL_RE.findall(text) if not e.endswith(ASSET_SUFFIXES))
+    for local, domain in SPELLED_RE.findall(text):
+        emails.add(local + "@" + DOT_WORD_RE.sub(".", domain))
     for region in ("GB", "US"):  # stray digits must not read as phones in either
         for match in phonenumbers.PhoneNumberMatcher(text, region):
             phones.add(

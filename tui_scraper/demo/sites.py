@@ -573,6 +573,8 @@ class _SiteCtx:
     partner: str | None = None
     nav: tuple[tuple[str, str], ...] = ()
     footer_links: tuple[tuple[str, str], ...] = ()
+    # How the contact page disguises one more address (see `CONTACT_TRICKS`), if at all.
+    contact_trick: str = ""
 
     def url(self, path: str) -> str:
         return f"http://{self.host}{path}"
@@ -694,6 +696,27 @@ class _Writer:
         label = self.email(address) if text is None else _esc(text)
         return f'<a href="{_attr(href)}">{label}</a>'
 
+    def cloudflare_email(self, address: str) -> str:
+        """An address hidden by Cloudflare's email protection, as its `data-cfemail` span."""
+        self.emails[address] = None
+        return (
+            '<a href="/cdn-cgi/l/email-protection" class="__cf_email__" '
+            f'data-cfemail="{cloudflare_hex(address)}">[email&#160;protected]</a>'
+        )
+
+    def cloudflare_link(self, address: str, text: str) -> str:
+        """A mailto link hidden by Cloudflare: `/cdn-cgi/l/email-protection#HEX` (not a page)."""
+        self.emails[address] = None
+        return f'<a href="/cdn-cgi/l/email-protection#{cloudflare_hex(address)}">{_esc(text)}</a>'
+
+    def spelled_email(self, address: str, *, brackets: bool) -> str:
+        """An address spelled out against harvesters: "a [at] b [dot] c" or "a(at)b.c"."""
+        self.emails[address] = None
+        local, _, domain = address.partition("@")
+        if brackets:
+            return _esc(f"{local} [at] {domain.replace('.', ' [dot] ')}")
+        return _esc(f"{local}(at){domain}")
+
     def phone(self, phone: _Phone) -> str:
         """A phone number in the text."""
         self.phones[phone.e164] = None
@@ -794,8 +817,9 @@ class _Writer:
         ctx = self.ctx
         parts = [
             f"<p>{_esc(ctx.address)}</p>",
-            f"<p>{self.mailto(ctx.emails[0])} · {self.tel(ctx.phones[0])}</p>",
         ]
+        if ctx.emails and ctx.phones:
+            parts.append(f"<p>{self.mailto(ctx.emails[0])} · {self.tel(ctx.phones[0])}</p>")
         if ctx.socials:
             socials = " ".join(self.social(url, label) for label, url in ctx.socials)
             parts.append(f'<p class="social">{socials}</p>')
@@ -1079,9 +1103,10 @@ class _BusinessSite:
         if plan.home_links:
             items = "".join(f"<li>{w.link(p, t, form='root')}</li>" for p, t in plan.home_links)
             main.append(f"<h2>More</h2>\n<ul>{items}</ul>")
-        main.append(
-            f"<p>Call us on {w.phone(ctx.phones[0])} or write to {w.email(ctx.emails[0])}.</p>"
-        )
+        if ctx.emails and ctx.phones:
+            main.append(
+                f"<p>Call us on {w.phone(ctx.phones[0])} or write to {w.email(ctx.emails[0])}.</p>"
+            )
         if w.rng.random() < 0.3:
             main.append('<p><a href="javascript:void(0)">Open chat</a></p>')
         title = plan.home_title or f"{ctx.name} {_DASH} {tagline}"
@@ -1106,14 +1131,19 @@ class _BusinessSite:
         ctx = self.ctx
         w = _Writer(ctx, "/contact")
         main = [w.varied_h1("Contact us"), f"<address>{_esc(ctx.address)}</address>"]
-        main.append(f"<p>Email: {w.mailto(ctx.emails[0])}</p>")
+        if ctx.emails:
+            main.append(f"<p>Email: {w.mailto(ctx.emails[0])}</p>")
         if len(ctx.emails) > 1:
             main.append(
                 f"<p>Bookings and orders: {w.mailto(ctx.emails[1], subject='Booking request')}</p>"
             )
-        main.append(f"<p>Phone: {w.tel(ctx.phones[0])}</p>")
+        if ctx.phones:
+            main.append(f"<p>Phone: {w.tel(ctx.phones[0])}</p>")
         for extra in ctx.phones[1:]:
             main.append(f"<p>Out of hours: {w.phone(extra)}</p>")
+        if not ctx.emails and not ctx.phones:
+            main.append("<p>Please use the form below; we answer within two working days.</p>")
+        main.extend(_contact_trick(w))
         main.append("<p>Opening hours: Monday to Friday 9:00-17:30, Saturday 10:00-14:00.</p>")
         maps = f"https://maps.example.net/?q={slugify(ctx.name)}"
         main.append(f"<p>{w.ext(maps, 'Find us on the map')}</p>")
@@ -1146,7 +1176,7 @@ class _BusinessSite:
                 f"<p>{w.link('/services', 'All services')} · "
                 f"{w.link('/contact', 'Ask for a quote', form='fragment')}</p>"
             )
-            if w.rng.random() < 0.4:
+            if w.rng.random() < 0.4 and ctx.phones:
                 main_parts.append(f"<p>Same-day appointments: call {w.phone(ctx.phones[0])}.</p>")
             desc = f"{title} from {ctx.name} in {ctx.city}."
             self._add(w.finish(f"{title} | {ctx.name}", self._desc(w, desc), "\n".join(main_parts)))
@@ -1213,7 +1243,7 @@ class _BusinessSite:
         main = [w.varied_h1(title)]
         for _ in range(w.rng.randint(1, 3)):
             main.append(f"<p>{_esc(ctx.paragraph(w.rng))}</p>")
-        if landing:
+        if landing and ctx.emails and ctx.phones:
             main.append(
                 f"<p>Claim it: {w.mailto(ctx.emails[-1], 'email us', subject=title)} or call "
                 f"{w.tel(ctx.phones[-1])}.</p>"
@@ -1229,6 +1259,39 @@ class _BusinessSite:
             '<input name="password" type="password"><button>Log in</button></form>'
         )
         self._add(w.finish(f"Staff login | {ctx.name}", None, main))
+
+
+def cloudflare_hex(address: str) -> str:
+    """`address` as Cloudflare's email protection writes it: a key byte, then XOR-ed bytes."""
+    key = zlib.crc32(address.encode()) & 0xFF or 0x5A
+    return f"{key:02x}" + "".join(f"{byte ^ key:02x}" for byte in address.encode())
+
+
+# Ways a contact page disguises an address, each given to one business site (see
+# `_normal_sites`); "asset_names" writes image names that only look like addresses.
+CONTACT_TRICKS = ("cloudflare_span", "cloudflare_link", "spelled_brackets", "spelled_parens",
+                  "asset_names")  # fmt: skip
+
+
+def _contact_trick(w: _Writer) -> list[str]:
+    """The contact page's disguised address (or asset-name trap), by the site's trick."""
+    ctx = w.ctx
+    domain = ctx.host[4:] if ctx.host.startswith("www.") else ctx.host
+    trick = ctx.contact_trick
+    if trick == "cloudflare_span":
+        return [f"<p>Press enquiries: {w.cloudflare_email(f'press@{domain}')}</p>"]
+    if trick == "cloudflare_link":
+        return [f"<p>{w.cloudflare_link(f'accounts@{domain}', 'Email our accounts team')}</p>"]
+    if trick == "spelled_brackets":
+        return [f"<p>Careers: {w.spelled_email(f'jobs@{domain}', brackets=True)}</p>"]
+    if trick == "spelled_parens":
+        return [f"<p>Support: {w.spelled_email(f'support@{domain}', brackets=False)}</p>"]
+    if trick == "asset_names":
+        return [
+            "<p>Press kit: logo@2x.png, icon@3x.webp and banner@2x.jpg, "
+            "free to use with credit.</p>"
+        ]
+    return []
 
 
 # --------------------------------------------------------------------------- building the web
@@ -1413,6 +1476,12 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
                   "robots_admin", "robots_admin", "robots_admin", "www", "crawl_delay")  # fmt: skip
     for slot, index in zip(slot_names, order, strict=False):
         features[index] = slot
+    # Contact tricks and the site without contacts are dealt from the other end of the same
+    # order (no further random draws, so the rest of the web stays as it was); never to the
+    # first site, which the app's snapshots show.
+    others = [i for i in reversed(order) if specs[i][0] != "acme-plumbing.test"]
+    tricks = dict(zip(others, CONTACT_TRICKS, strict=False))
+    no_contact = others[len(CONTACT_TRICKS)]
     sites: list[DemoSite] = []
     for index, (key, name, category) in enumerate(specs):
         feature = features.get(index, "")
@@ -1426,6 +1495,10 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
             )
         plan = _make_plan(rng, ctx, phones, small=feature == "crawl_delay")
         plan.admin = feature == "robots_admin"
+        ctx.contact_trick = tricks.get(index, "")
+        if index == no_contact:
+            # A site that gives no way to reach it but a form: the report's no_contact.
+            ctx.emails, ctx.phones, plan.team = (), (), []
         if feature.startswith("sitemap") or feature == "robots_sitemap":
             picks = rng.sample(_LANDINGS, rng.randint(1, 3))
             plan.landings = [(f"/landing/{slugify(t)}", t) for t in picks]

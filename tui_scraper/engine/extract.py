@@ -18,6 +18,13 @@ from lxml import etree
 from parsel import Selector
 from yarl import URL
 
+from tui_scraper.engine.emails import (
+    emails_from_cloudflare,
+    emails_from_mailto,
+    emails_from_spelled,
+    emails_from_text,
+    is_cloudflare_protection,
+)
 from tui_scraper.engine.urls import canonicalize_parsed
 
 __all__ = ["Extraction", "extract"]
@@ -66,6 +73,7 @@ _WANTED_TAGS = ("title", "meta", "link", "base", "h1", "a", "area")
 _SPACE_TAG = "tui-scraper-space"  # a name no page uses: word breaks put into the tree
 # Compiled once; measured faster than itertext() for the whole body (comments are skipped).
 _TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
+_CLOUDFLARE_EMAILS = etree.XPath("//@data-cfemail", smart_strings=False)
 
 # A word is a whitespace-separated token that is not only punctuation or symbols, so separators
 # such as "|" or "»" in navigation do not count. Checked with str methods: a regex scan over the
@@ -77,52 +85,6 @@ _PUNCTUATION = string.punctuation + (
     "\u00b0\u00a7\u00b6\u2020\u2021\u20ac\u00a3\u00a5\u00a2\u00a9\u00ae\u2122"
     "\u201c\u201d\u2018\u2019\u201e\u201a\u00a1\u00bf\u00d7\u00f7"
 )
-
-# Email: a dot-atom local part of the characters real addresses use (RFC 5322 also allows
-# "'", "|", "{" and the like, which in page text are nearly always quotes or separators next to
-# an address) and a hostname with a letters-only TLD. Domain labels may hold any Unicode
-# letters/digits (IDN). The lookarounds stop matches inside longer tokens.
-_EMAIL_LOCAL = r"[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*"
-_EMAIL_DOMAIN = r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}"
-_EMAIL_RE = re.compile(rf"(?<![\w.%+\-]){_EMAIL_LOCAL}@{_EMAIL_DOMAIN}(?![\w\-])")
-_EMAIL_FULL_RE = re.compile(rf"{_EMAIL_LOCAL}@{_EMAIL_DOMAIN}")
-# Retina image names (logo@2x.png) and asset references look like emails; a TLD that is a file
-# extension gives them away.
-_FILE_TLDS = frozenset(
-    {
-        "png",
-        "jpg",
-        "jpeg",
-        "gif",
-        "svg",
-        "webp",
-        "avif",
-        "ico",
-        "bmp",
-        "tif",
-        "tiff",
-        "css",
-        "js",
-        "mjs",
-        "json",
-        "xml",
-        "webm",
-        "mp4",
-        "mp3",
-        "woff",
-        "woff2",
-        "ttf",
-        "otf",
-        "eot",
-        "map",
-        "php",
-        "html",
-        "htm",
-        "aspx",
-    }
-)
-_EMAIL_MAX = 254
-_EMAIL_LOCAL_MAX = 64
 
 # Cheap pre-filter for the (slow, pure Python) phone matcher: digit groups joined by the usual
 # phone punctuation, at least 7 digits, so lone years, prices and postcodes never reach Python.
@@ -303,46 +265,6 @@ def _resolve(base: URL, href: str) -> URL | None:
     except Exception:  # any malformed href is skipped, never fatal for the page
         return None
     return url
-
-
-def _email_ok(email: str) -> bool:
-    """Reject matches that are file names or too long to be real addresses."""
-    if len(email) > _EMAIL_MAX:
-        return False
-    local, _, domain = email.rpartition("@")
-    if len(local) > _EMAIL_LOCAL_MAX:
-        return False
-    return domain.rpartition(".")[2] not in _FILE_TLDS
-
-
-def _emails_from_text(text: str, found: set[str]) -> None:
-    """Addresses in the text; the regex runs only on windows around each "@" (fast str.find)."""
-    at = text.find("@")
-    while at >= 0:
-        start = max(0, at - _EMAIL_LOCAL_MAX - 1)
-        end = at + _EMAIL_MAX
-        # Windows around nearby "@"s are merged so a match is never cut in two.
-        nxt = text.find("@", at + 1)
-        while 0 <= nxt < end:
-            end = nxt + _EMAIL_MAX
-            nxt = text.find("@", nxt + 1)
-        # pos/endpos (unlike slicing) keep the lookbehind's view of the preceding character.
-        for match in _EMAIL_RE.finditer(text, start, end):
-            email = match.group().lower()
-            if _email_ok(email):
-                found.add(email)
-        at = nxt
-
-
-def _emails_from_mailto(value: str, found: set[str]) -> None:
-    """Addresses of a mailto: URL (after the scheme): query dropped, percent-decoded, comma list."""
-    value = value.split("?", 1)[0]
-    if len(value) > 4 * _EMAIL_MAX:
-        return
-    for part in unquote(value).split(","):
-        email = part.strip().lower()
-        if _EMAIL_FULL_RE.fullmatch(email) and _email_ok(email):
-            found.add(email)
 
 
 def _phone_from_tel(value: str, region: str | None, found: set[str]) -> None:
@@ -553,7 +475,10 @@ def extract(
 
     emails: set[str] = set()
     phones: set[str] = set()
-    _emails_from_text(text, emails)
+    emails_from_text(text, emails)
+    emails_from_spelled(text, emails)
+    for encoded in _CLOUDFLARE_EMAILS(root):
+        emails_from_cloudflare(encoded, emails)
     _phones_from_text(text, region, phones)
 
     # Links resolve against <base href> (itself resolved against the page) when it is usable.
@@ -577,13 +502,16 @@ def extract(
     internal = 0
     for raw in hrefs:
         href = _clean_url(raw)
+        if is_cloudflare_protection(href):
+            emails_from_cloudflare(href, emails)  # an address in disguise, not a page to crawl
+            continue
         scheme_match = _SCHEME_RE.match(href)
         if scheme_match is not None:
             scheme = scheme_match.group(1).lower()
             if scheme not in _HTTP_SCHEMES:
                 rest = href[scheme_match.end() :]
                 if scheme == "mailto":
-                    _emails_from_mailto(rest, emails)
+                    emails_from_mailto(rest, emails)
                 elif scheme == "tel":
                     _phone_from_tel(rest, region, phones)
                 continue
