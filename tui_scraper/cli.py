@@ -21,7 +21,15 @@ from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, DomainStatus, Rejected, fan_out
 from tui_scraper.engine.http import HttpClient
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
-from tui_scraper.export import DOMAIN_FIELDS, FORMATS, PAGE_FIELDS, write_rows
+from tui_scraper.export import (
+    DOMAIN_FIELDS,
+    FORMATS,
+    PAGE_FIELDS,
+    csv_page_columns,
+    field_names,
+    with_field_columns,
+    write_rows,
+)
 from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
 from tui_scraper.settings import (
     SettingError,
@@ -436,6 +444,10 @@ def run_export(args: argparse.Namespace) -> int:
         if args.domains:
             rows: Any = store.batch_domains(batch_id)
             fields = DOMAIN_FIELDS
+        elif args.format == "csv":  # one column per custom field
+            names = field_names(batch.get("settings"))
+            rows = with_field_columns(store.batch_pages(batch_id), names)
+            fields = csv_page_columns(names)
         else:
             rows = store.batch_pages(batch_id)
             fields = PAGE_FIELDS

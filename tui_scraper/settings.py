@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_scraper import __version__
+from tui_scraper.engine.fields import FieldSpecError, parse_field_specs
 
 DEFAULT_DB_PATH = "./tui-scraper.json"
 DB_ENV_VAR = "TUI_SCRAPER_DB"
@@ -84,6 +85,11 @@ class Settings:
         "HOST1:PORT1:HOST2:PORT2 as in curl: connect there instead (repeatable)",
         repeatable=True,
     )
+    field: list[str] = _setting(  # noqa: RUF009 (_setting returns a field)
+        None,
+        "NAME=css:SELECTOR or NAME=xpath:EXPR: a custom field read on every page (repeatable)",
+        repeatable=True,
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict (the batch document's `settings`)."""
@@ -118,6 +124,7 @@ class Settings:
                 raise SettingError(f"{flag_name(f.name)} must be at least {minimum:g}")
         for rule in self.connect_to:
             parse_connect_to(rule)
+        check_fields(self.field)
 
 
 def _copy(value: Any) -> Any:
@@ -209,6 +216,22 @@ def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
     return host1.lower().rstrip("."), port1, host2, port2
 
 
+def check_fields(texts: list[str]) -> None:
+    """Refuse `--field` values parsel cannot use (SettingError with parsel's reason)."""
+    try:
+        parse_field_specs(texts)
+    except FieldSpecError as error:
+        raise SettingError(str(error)) from None
+
+
+def check_rule(name: str, rule: str) -> None:
+    """Check one entry of a repeatable setting (`connect_to`, `field`); SettingError if bad."""
+    if name == "field":
+        check_fields([rule])
+    else:
+        parse_connect_to(rule)
+
+
 def add_db_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """Add `--db PATH`, the store file, to a command's parser."""
     parser.add_argument(
@@ -232,7 +255,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         default = f.default if f.default is not dataclasses.MISSING else None
         shown = "none" if default is None else default
         if f.metadata["repeatable"]:
-            group.add_argument(flag, action="append", default=None, metavar="RULE", help=help_text)
+            metavar = "NAME=SELECTOR" if f.name == "field" else "RULE"
+            group.add_argument(flag, action="append", default=None, metavar=metavar, help=help_text)
             continue
         group.add_argument(
             flag,

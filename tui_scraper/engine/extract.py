@@ -25,6 +25,7 @@ from tui_scraper.engine.emails import (
     emails_from_text,
     is_cloudflare_protection,
 )
+from tui_scraper.engine.fields import FieldSpec, read_fields
 from tui_scraper.engine.urls import canonicalize_parsed
 
 __all__ = ["Extraction", "extract"]
@@ -46,6 +47,8 @@ class Extraction:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     socials: list[str] = field(default_factory=list)
+    # Custom fields (`--field`): name -> the values its selector found.
+    fields: dict[str, list[str]] = field(default_factory=dict)
 
 
 # Browsers strip leading/trailing C0 controls and spaces from URLs and drop tabs/newlines inside.
@@ -393,17 +396,17 @@ def _social_profile(url: URL) -> str | None:
     return str(url.with_query(None).with_fragment(None))
 
 
-def _parse(html: str) -> etree._Element | None:
+def _parse(html: str) -> Selector | None:
     """Parse as HTML (whatever the first bytes claim); None if lxml cannot build a tree."""
     try:
-        return Selector(text=html, type="html").root
+        return Selector(text=html, type="html")
     except UnicodeEncodeError:
         # Lone surrogates cannot be encoded for lxml; replace them and try once more.
         html = html.encode("utf-8", "replace").decode("utf-8")
     except (ValueError, etree.LxmlError):
         return None
     try:
-        return Selector(text=html, type="html").root
+        return Selector(text=html, type="html")
     except (ValueError, etree.LxmlError):
         return None
 
@@ -413,16 +416,22 @@ def extract(
     page_url: str,
     is_internal: Callable[[str], bool],
     phone_region: str | None = None,
+    fields: tuple[FieldSpec, ...] = (),
 ) -> Extraction:
     """Extract the page's fields; never raises on malformed HTML or URLs.
 
     `is_internal` receives a lower-case ASCII (IDNA) host; `phone_region` (e.g. "DE") is the
-    default region for national-format phone numbers, None meaning international ones only.
+    default region for national-format phone numbers, None meaning international ones only;
+    `fields` are the custom fields to read (each gets a list, empty when nothing matched).
     """
     result = Extraction()
-    root = _parse(html)
-    if root is None or not isinstance(root.tag, str):
+    selector = _parse(html)
+    root = selector.root if selector is not None else None
+    if selector is None or root is None or not isinstance(root.tag, str):
+        result.fields = {spec.name: [] for spec in fields}
         return result
+    # Custom selectors see the document as parsed, before the tree is changed below.
+    result.fields = read_fields(selector, fields)
     region = phone_region.upper() if phone_region else None
 
     if root.tag == "html":

@@ -16,8 +16,8 @@ from textual.widgets import Checkbox, Input, Label, Static
 from tui_scraper.settings import (
     SettingError,
     Settings,
+    check_rule,
     flag_name,
-    parse_connect_to,
     parse_setting,
     setting_fields,
     setting_help,
@@ -34,7 +34,7 @@ def parse_field(name: str, text: str, repeatable: bool) -> Any:
     if repeatable:
         rules = split_rules(text)
         for rule in rules:
-            parse_connect_to(rule)
+            check_rule(name, rule)
         return rules
     return parse_setting(name, text)
 
