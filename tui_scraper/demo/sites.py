@@ -1034,6 +1034,14 @@ class _Plan:
     home_links: list[tuple[str, str]] = field(default_factory=list)
     home_title: str | None = None
     home_h1: str | None = None
+    # The old price list link: two redirects (MOVED_CHAIN) to a page no link reaches.
+    moved: bool = False
+
+
+# An old address that moved twice: /price-list -> /prices -> /prices/2026 (the report's
+# redirect_chain); the last page has no h1, no description and the services page's title.
+MOVED_CHAIN: tuple[tuple[str, int], ...] = (("/price-list", 301), ("/prices", 302))
+MOVED_TARGET = "/prices/2026"
 
 
 _POSTS_PER_INDEX = 6
@@ -1078,6 +1086,8 @@ class _BusinessSite:
             self._generic(path, title, landing=True)
         if plan.admin:
             self._admin()
+        if plan.moved:
+            self._price_list()
         if plan.broken:
             self.pages[plan.broken] = not_found_page(ctx.host, plan.broken)
         return self.pages
@@ -1123,6 +1133,8 @@ class _BusinessSite:
             main.append(f"<p>Meet {w.link('/team', 'the people behind the work')}.</p>")
         if plan.broken:
             main.append(f"<p>Looking for {w.link(plan.broken, 'our old price list')}?</p>")
+        if plan.moved:
+            main.append(f"<p>See {w.link(MOVED_CHAIN[0][0], 'our prices', form='root')}.</p>")
         main.append(f"<p>{w.link('/contact', 'Get in touch')} today.</p>")
         desc = f"The story of {ctx.name}, {ctx.label.lower()} in {ctx.city}."
         self._add(w.finish(f"About us | {ctx.name}", self._desc(w, desc), "\n".join(main)))
@@ -1250,6 +1262,17 @@ class _BusinessSite:
             )
         desc = f"{title} {_DASH} {ctx.name}."
         self._add(w.finish(f"{title} | {ctx.name}", self._desc(w, desc), "\n".join(main)))
+
+    def _price_list(self) -> None:
+        """The page the moved price list ends at: a bare table, reached by redirects only."""
+        ctx, plan = self.ctx, self.plan
+        w = _Writer(ctx, MOVED_TARGET)
+        rows = "".join(
+            f"<tr><td>{_esc(title)}</td><td>from {w.rng.randint(40, 400)}</td></tr>"
+            for _slug, title in plan.services
+        )
+        main = f'<p class="lead">Prices 2026</p>\n<table>{rows}</table>'
+        self._add(w.finish(f"Services | {ctx.name}", None, main))
 
     def _admin(self) -> None:
         ctx = self.ctx
@@ -1393,6 +1416,14 @@ def _make_plan(
     return plan
 
 
+def _moved_redirects() -> dict[str, tuple[int, str]]:
+    """The hops of MOVED_CHAIN, each to the next path, the last to MOVED_TARGET."""
+    targets = [path for path, _status in MOVED_CHAIN[1:]] + [MOVED_TARGET]
+    return {
+        path: (status, target) for (path, status), target in zip(MOVED_CHAIN, targets, strict=True)
+    }
+
+
 def _robots(disallow: list[str], sitemaps: list[str], crawl_delay: float | None) -> str:
     lines = ["User-agent: BadBot", "Disallow: /", "Crawl-delay: 10", "", "User-agent: *"]
     lines += [f"Disallow: {p}" for p in disallow] or ["Disallow:"]
@@ -1482,6 +1513,7 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
     others = [i for i in reversed(order) if specs[i][0] != "acme-plumbing.test"]
     tricks = dict(zip(others, CONTACT_TRICKS, strict=False))
     no_contact = others[len(CONTACT_TRICKS)]
+    moved = others[len(CONTACT_TRICKS) + 1]
     sites: list[DemoSite] = []
     for index, (key, name, category) in enumerate(specs):
         feature = features.get(index, "")
@@ -1496,6 +1528,7 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
         plan = _make_plan(rng, ctx, phones, small=feature == "crawl_delay")
         plan.admin = feature == "robots_admin"
         ctx.contact_trick = tricks.get(index, "")
+        plan.moved = index == moved
         if index == no_contact:
             # A site that gives no way to reach it but a form: the report's no_contact.
             ctx.emails, ctx.phones, plan.team = (), (), []
@@ -1560,6 +1593,7 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
             sitemaps=sitemaps,
             crawl_delay=crawl_delay,
             broken=(plan.broken,) if plan.broken else (),
+            redirects=_moved_redirects() if plan.moved else None,
         )
         if sitemaps:
             # Every listed page no link reaches is found through the sitemap alone.
