@@ -155,7 +155,9 @@ def read_like_the_spec(page: DemoPage, site: DemoSite) -> dict[str, object]:
                 phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
             )
     return {
-        "title": collapse(" ".join(titles[0].xpath(".//text()").getall())) if titles else None,
+        "title": (collapse("".join(titles[0].xpath(".//text()").getall())) or None)
+        if titles
+        else None,
         "meta_description": sel.xpath(f"//meta[{LOWER}='description'][1]/@content").get(),
         "h1": tuple(h for h in h1s if h),
         "internal_links": _dedupe(internal),

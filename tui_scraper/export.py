@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from tui_scraper.engine.events import DomainRecord, PageRecord
@@ -86,3 +90,27 @@ def write_rows(
         writer.writerow([csv_cell(row.get(f)) for f in fields])
         count += 1
     return count
+
+
+class OutputRefused(ValueError):
+    """An output file that must not be written (it is part of the store)."""
+
+
+@contextlib.contextmanager
+def output_file(path: str, store_files: Sequence[Path]) -> Iterator[TextIO]:
+    """Write `path` through a temporary file renamed at the end: a failed write leaves it as it
+    was. A path that is, or is inside, one of `store_files` is refused (OutputRefused)."""
+    target = Path(path).resolve()
+    for store_path in store_files:
+        store_path = store_path.resolve()
+        if target == store_path or store_path in target.parents:
+            raise OutputRefused(f"refusing to write {path}: it is part of the store")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -882,7 +882,7 @@ class _Writer:
         )
         return self.page(
             doc.encode(ctx.encoding),
-            title=collapse(title),
+            title=collapse(title) or None,
             description=description,
             canonical=canonical,
             lang=ctx.lang,
@@ -1036,6 +1036,8 @@ class _Plan:
     home_h1: str | None = None
     # The old price list link: two redirects (MOVED_CHAIN) to a page no link reaches.
     moved: bool = False
+    # A neglected site: its about page has an empty <title> (the report's missing_title).
+    untitled_about: bool = False
 
 
 # An old address that moved twice: /price-list -> /prices -> /prices/2026 (the report's
@@ -1137,7 +1139,8 @@ class _BusinessSite:
             main.append(f"<p>See {w.link(MOVED_CHAIN[0][0], 'our prices', form='root')}.</p>")
         main.append(f"<p>{w.link('/contact', 'Get in touch')} today.</p>")
         desc = f"The story of {ctx.name}, {ctx.label.lower()} in {ctx.city}."
-        self._add(w.finish(f"About us | {ctx.name}", self._desc(w, desc), "\n".join(main)))
+        title = "" if plan.untitled_about else f"About us | {ctx.name}"
+        self._add(w.finish(title, self._desc(w, desc), "\n".join(main)))
 
     def _contact(self) -> None:
         ctx = self.ctx
@@ -1532,6 +1535,7 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
         if index == no_contact:
             # A site that gives no way to reach it but a form: the report's no_contact.
             ctx.emails, ctx.phones, plan.team = (), (), []
+            plan.untitled_about = True
         if feature.startswith("sitemap") or feature == "robots_sitemap":
             picks = rng.sample(_LANDINGS, rng.randint(1, 3))
             plan.landings = [(f"/landing/{slugify(t)}", t) for t in picks]
