@@ -109,11 +109,9 @@ def domain_findings(record: Mapping[str, Any]) -> list[Finding]:
         found.append(Finding(domain, FindingKind.ROBOTS_BLOCKED, url, detail))
     error = record.get("error") or ""
     if status == "done" and url.startswith("http://"):
-        detail = (
-            "served over http only"
-            if record.get("start_url", "").startswith("http://")
-            else ("https failed, served over http")
-        )
+        # A bare domain starts at https: ending on http means https failed or redirected away.
+        asked_http = str(record.get("start_url") or "").startswith("http://")
+        detail = "served over http only" if asked_http else "https failed, served over http"
         found.append(Finding(domain, FindingKind.INSECURE, url, detail))
     elif error.startswith("certificate error"):
         found.append(Finding(domain, FindingKind.INSECURE, url, f"https failed: {error}"))
