@@ -11,7 +11,6 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from yarl import URL
@@ -473,17 +472,14 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is None:
             if sys.stdout.isatty():  # shown, not saved: web text must not drive the terminal
                 rows = (terminal_safe(row) for row in rows)
-            count = write_rows(rows, fields, args.format, sys.stdout)
+            write_rows(rows, fields, args.format, sys.stdout)
         else:
-            output = Path(args.output)
-            if output.resolve() == Path(db_path).resolve():
-                raise UsageError("refusing to export over the store itself")
-            try:
-                with output.open("w", encoding="utf-8", newline="") as out:
-                    count = write_rows(rows, fields, args.format, out)
-            except OSError as error:
-                raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
-            print(f"exported {count} rows to {args.output}", file=sys.stderr)
+            _write_output(
+                args.output,
+                store,
+                lambda out, _shown: write_rows(rows, fields, args.format, out),
+                "rows",
+            )
     return EXIT_OK
 
 
