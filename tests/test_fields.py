@@ -144,3 +144,28 @@ async def test_demo_pages_get_their_known_values(
     assert {line["url"]: line["fields"] for line in lines} == {
         url: page["fields"] for url, page in by_url.items()
     }
+
+
+async def test_the_domain_screen_shows_a_pages_custom_fields() -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    from tui_scraper.app.screens.domain import DomainScreen
+    from tui_scraper.app.state import DomainRow, PageRow
+
+    row = DomainRow(job_id="j", domain="shop.test", start_url="https://shop.test/")
+    fields = {"price": ["12.50", "9.99"], "sku": [f"A{n}" for n in range(8)], "none": []}
+    row.page_rows.append(
+        PageRow("https://shop.test/", 200, "Shop", ["Shop"], [], None, 0.1, fields=fields)
+    )
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(DomainScreen(row, live=False, max_pages=5, clock=lambda: 0.0))
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        detail = str(app.screen.query_one("#page-detail", Static).render())
+    assert "price 12.50, 9.99" in detail
+    assert "sku A0, A1, A2, A3, A4 (+3 more)" in detail
