@@ -273,3 +273,25 @@ def test_a_100000_page_batch_is_reported_in_small_memory() -> None:
     assert count == domains * per_domain
     # Holding the pages or the findings would take tens of MB; one domain's state is small.
     assert peak < 3_000_000, peak
+
+
+@pytest.mark.parametrize(
+    ("page", "broken"),
+    [
+        ({"status": 404, "error": "HTTP 404"}, "HTTP 404"),
+        ({"status": None, "error": "timeout after 5s"}, "timeout after 5s"),
+        ({"status": 302, "error": "redirect loop back to http://a.test/a"}, "redirect loop"),
+        ({"status": 200, "error": "body cut at 10 bytes", "truncated": True}, None),
+        ({"status": 301, "error": None}, None),
+    ],
+)
+def test_what_counts_as_a_broken_link(page: dict[str, Any], broken: str | None) -> None:
+    from tui_scraper.findings import page_findings
+
+    record = {"domain": "a.test", "url": "http://a.test/x", "referrer": "http://a.test/", **page}
+    found = [f for f in page_findings(record) if f.kind == FindingKind.BROKEN_LINK]
+    if broken is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and broken in found[0].detail
+        assert found[0].referrer == "http://a.test/"

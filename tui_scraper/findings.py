@@ -73,7 +73,10 @@ def page_findings(page: Mapping[str, Any]) -> list[Finding]:
     domain, url = page.get("domain") or "", page.get("url") or ""
     status = page.get("status")
     found: list[Finding] = []
-    if status is None or status >= 400:
+    # Failed: no answer, an HTTP error, or an error of its own (a redirect loop, a redirect
+    # refused); a body cut at --max-bytes is a flag on a page that did answer.
+    failed = bool(page.get("error")) and not page.get("truncated")
+    if status is None or status >= 400 or failed:
         detail = page.get("error") or f"HTTP {status}"
         found.append(Finding(domain, FindingKind.BROKEN_LINK, url, detail, page.get("referrer")))
     hops = page.get("redirects") or []
