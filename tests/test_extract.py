@@ -54,13 +54,49 @@ def test_meta_description_missing_or_empty() -> None:
     assert run('<meta name="description" content="  ">').meta_description is None
 
 
-def test_h1_texts_in_order_skip_empty_and_join_text_nodes() -> None:
+def test_h1_texts_in_order_skip_empty_and_read_as_shown() -> None:
     html = (
         "<h1>Hello<br>World</h1><h1>  </h1><h1></h1>"
         "<div><h1><span>Nested <b>deep</b></span>text<!-- a comment --></h1></div>"
         "<h1>\n  Third\n  one </h1><template><h1>hidden</h1></template>"
     )
-    assert run(html).h1 == ["Hello World", "Nested deep text", "Third one"]
+    assert run(html).h1 == ["Hello World", "Nested deeptext", "Third one"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "shown"),
+    [
+        ("Open Progress<br>Why", "Open Progress Why"),
+        ("Open Progress<br/>\n  Why", "Open Progress Why"),
+        ("gelesen...<sup>*</sup>", "gelesen...*"),
+        ("Price<small>from</small> <b>9</b><i>.99</i>", "Pricefrom 9.99"),
+        ("<ruby>漢<rt>かん</rt>字<rt>じ</rt></ruby>の本", "漢かん字じの本"),
+        ("<a href='/'>Home</a><span>|</span><a href='/x'>X</a>", "Home|X"),
+        ("<div>Block</div><div>Another</div>tail", "Block Another tail"),
+        ("<span>in</span><div>block</div><span>line</span>", "in block line"),
+        ("a<!-- c -->b", "ab"),
+        ("<span> spaced </span> out", "spaced out"),
+    ],
+)
+def test_text_is_what_a_reader_sees(heading: str, shown: str) -> None:
+    """Spaces at block edges and <br>, nothing between inline elements, whitespace collapsed."""
+    assert run(f"<body><h1>{heading}</h1></body>").h1 == [shown]
+
+
+def test_title_and_body_text_follow_the_same_rule() -> None:
+    html = (
+        "<title>A\n  B</title><body><p>one</p><p>two<br>three</p>"
+        "<span>four</span><span>five</span><table><tr><td>six</td><td>seven</td></tr></table>"
+        "</body>"
+    )
+    result = run(html)
+    assert result.title == "A B"  # the title holds only text: no markup inside
+    assert result.word_count == 6  # one, two, three, fourfive, six, seven
+
+
+def test_email_split_over_inline_elements_reads_whole() -> None:
+    html = "<p>Write to <span>info</span>@<span>example.com</span> today</p>"
+    assert run(html).emails == ["info@example.com"]
 
 
 def test_h1_excludes_script_text() -> None:
@@ -472,3 +508,22 @@ def test_ascii_word_count_fast_path_matches_the_general_rule(text: str) -> None:
     from tui_scraper.engine.extract import _count_words, _count_words_unicode
 
     assert _count_words(text) == _count_words_unicode(text)
+
+
+def test_headings_of_the_demo_web_read_as_its_truth_says() -> None:
+    """Every inline, block, <br> and ruby heading shape the demo web writes, against its truth."""
+    from tui_scraper.demo import build_demo_web
+
+    shapes = ("<sup>", "<ruby>", "<h1><div>", "<h1><small>", "<br>")
+    seen: set[str] = set()
+    for site in build_demo_web(seed=7).sites.values():
+        if site.kind == "big" or site.infinite:
+            continue
+        for page in site.pages.values():
+            html = page.html()
+            found = {shape for shape in shapes if shape in html}
+            if not found or page.stream_bytes:
+                continue
+            seen |= found
+            assert run(html, url=page.url).h1 == list(page.h1), page.url
+    assert seen == set(shapes)

@@ -10,18 +10,30 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from yarl import URL
 
 from tui_scraper import __version__
+from tui_scraper.compare import COMPARE_FORMATS, compare_batches, write_changes
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, DomainStatus, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
-from tui_scraper.export import DOMAIN_FIELDS, FORMATS, PAGE_FIELDS, write_rows
+from tui_scraper.export import (
+    DOMAIN_FIELDS,
+    FORMATS,
+    PAGE_FIELDS,
+    OutputRefused,
+    csv_page_columns,
+    field_names,
+    output_file,
+    with_field_columns,
+    write_rows,
+)
+from tui_scraper.findings import REPORT_FORMATS, batch_findings, write_findings
 from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
 from tui_scraper.settings import (
     SettingError,
@@ -43,7 +55,17 @@ EXIT_USAGE = 2
 EXIT_SOME_FAILED = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("crawl", "demo", "batches", "show", "export", "resume", "serve")
+COMMANDS = (
+    "crawl",
+    "demo",
+    "batches",
+    "show",
+    "export",
+    "resume",
+    "report",
+    "compare",
+    "serve",
+)
 
 
 class UsageError(Exception):
@@ -97,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     from tui_scraper.serve import add_serve_arguments
 
     add_serve_arguments(commands.add_parser("serve", help="serve the app in a web browser"))
+    report = commands.add_parser("report", help="the findings of a batch (broken links, ...)")
+    report.add_argument("batch_id", metavar="BATCH_ID", help="a batch id (or a unique prefix)")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="text", help="default text")
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    add_db_argument(report)
+
+    compare = commands.add_parser("compare", help="what changed between two batches")
+    compare.add_argument("old_id", metavar="OLD_ID", help="the earlier batch (id or prefix)")
+    compare.add_argument("new_id", metavar="NEW_ID", help="the later batch (id or prefix)")
+    compare.add_argument("--format", choices=COMPARE_FORMATS, default="text", help="default text")
+    compare.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    add_db_argument(compare)
     return parser
 
 
@@ -139,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "show": run_show,
         "export": run_export,
         "resume": run_resume,
+        "report": run_report,
+        "compare": run_compare,
         "serve": run_serve,
     }
     handler = handlers.get(args.command)
@@ -466,21 +502,70 @@ def run_export(args: argparse.Namespace) -> int:
         if args.domains:
             rows: Any = store.batch_domains(batch_id)
             fields = DOMAIN_FIELDS
+        elif args.format == "csv":  # one column per custom field
+            names = field_names(batch.get("settings"))
+            rows = with_field_columns(store.batch_pages(batch_id), names)
+            fields = csv_page_columns(names)
         else:
             rows = store.batch_pages(batch_id)
             fields = PAGE_FIELDS
         if args.output is None:
             if sys.stdout.isatty():  # shown, not saved: web text must not drive the terminal
                 rows = (terminal_safe(row) for row in rows)
-            count = write_rows(rows, fields, args.format, sys.stdout)
+            write_rows(rows, fields, args.format, sys.stdout)
         else:
-            output = Path(args.output)
-            if output.resolve() == Path(db_path).resolve():
-                raise UsageError("refusing to export over the store itself")
-            try:
-                with output.open("w", encoding="utf-8", newline="") as out:
-                    count = write_rows(rows, fields, args.format, out)
-            except OSError as error:
-                raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
-            print(f"exported {count} rows to {args.output}", file=sys.stderr)
+            _write_output(
+                args.output,
+                store,
+                lambda out, _shown: write_rows(rows, fields, args.format, out),
+                "rows",
+            )
+    return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    with Store.open(db_path_from_args(args)) as store:
+        batch_id = store.find_batch(args.batch_id)["batch_id"]
+        findings = batch_findings(store.batch_domains(batch_id), store.batch_pages(batch_id))
+        return _write_output(
+            args.output,
+            store,
+            lambda out, shown: write_findings(findings, args.format, out, terminal=shown),
+            "findings",
+        )
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    with Store.open(db_path_from_args(args)) as store:
+        old_id = store.find_batch(args.old_id)["batch_id"]
+        new_id = store.find_batch(args.new_id)["batch_id"]
+        changes = compare_batches(
+            store.batch_domains(old_id),
+            lambda: store.batch_pages(old_id),
+            store.batch_domains(new_id),
+            lambda: store.batch_pages(new_id),
+        )
+        return _write_output(
+            args.output,
+            store,
+            lambda out, shown: write_changes(changes, args.format, out, terminal=shown),
+            "changes",
+        )
+
+
+def _write_output(
+    output: str | None, store: Store, write: Callable[[TextIO, bool], int], what: str
+) -> int:
+    """Run `write` on stdout (escaped on a terminal) or on FILE, kept whole or not at all."""
+    if output is None:
+        write(sys.stdout, sys.stdout.isatty())
+        return EXIT_OK
+    try:
+        with output_file(output, [store.main_path, store.folder]) as out:
+            count = write(out, False)
+    except OutputRefused as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+    print(f"wrote {count} {what} to {output}", file=sys.stderr)
     return EXIT_OK

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_scraper import __version__
+from tui_scraper.engine.fields import FieldSpecError, parse_field_specs
 
 DEFAULT_DB_PATH = "./tui-scraper.json"
 DB_ENV_VAR = "TUI_SCRAPER_DB"
@@ -109,6 +110,11 @@ class Settings:
         "allow redirects and links to loopback, private and link-local addresses",
         flag_only=True,
     )
+    field: list[str] = _setting(  # noqa: RUF009 (_setting returns a field)
+        None,
+        "NAME=css:SELECTOR or NAME=xpath:EXPR: a custom field read on every page (repeatable)",
+        repeatable=True,
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict (the batch document's `settings`)."""
@@ -150,6 +156,7 @@ class Settings:
             parse_header(header)
         if self.ca_bundle is not None:
             check_ca_bundle(self.ca_bundle)
+        check_fields(self.field)
 
 
 def _copy(value: Any) -> Any:
@@ -223,26 +230,27 @@ def parse_header(header: str) -> tuple[str, str]:
     return name, value.strip()
 
 
-def parse_repeatable(name: str, text: str) -> list[str]:
-    """The entries of a repeatable setting typed on one line, comma-separated, each checked.
+# How an entry of a repeatable setting starts, where its value may hold commas itself
+# (`Accept: a, b`, `price=css:.a, .b`): a part that does not start so continues the last.
+_ENTRY_START = {
+    "header": re.compile(r"^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:"),
+    "field": re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_\-]*\s*="),
+}
 
-    A header's value may hold commas itself (`Accept: a, b`): a part that does not
-    start with `NAME:` continues the header before it.
-    """
+
+def parse_repeatable(name: str, text: str) -> list[str]:
+    """The entries of a repeatable setting typed on one line, comma-separated, each checked."""
+    start = _ENTRY_START.get(name)
     entries: list[str] = []
     for part in text.split(","):
-        starts_header = _HEADER_NAME_RE.match(part.split(":", 1)[0].strip()) and ":" in part
-        if name == "header" and entries and not starts_header:
+        if start is not None and entries and not start.match(part):
             entries[-1] += "," + part
         elif part.strip():
             entries.append(part)
-    entries = [entry.strip() for entry in entries if entry.strip()]
-    for entry in entries:
-        if name == "header":
-            parse_header(entry)
-        else:
-            parse_connect_to(entry)
-    return entries
+    stripped = [entry.strip() for entry in entries if entry.strip()]
+    for entry in stripped:
+        check_rule(name, entry)
+    return stripped
 
 
 def check_ca_bundle(path: str) -> None:
@@ -294,6 +302,24 @@ def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
     return host1.lower().rstrip("."), port1, host2, port2
 
 
+def check_fields(texts: list[str]) -> None:
+    """Refuse `--field` values parsel cannot use (SettingError with parsel's reason)."""
+    try:
+        parse_field_specs(texts)
+    except FieldSpecError as error:
+        raise SettingError(str(error)) from None
+
+
+def check_rule(name: str, rule: str) -> None:
+    """Check one entry of a repeatable setting; SettingError if bad."""
+    if name == "field":
+        check_fields([rule])
+    elif name == "header":
+        parse_header(rule)
+    else:
+        parse_connect_to(rule)
+
+
 def add_db_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """Add `--db PATH`, the store file, to a command's parser."""
     parser.add_argument(
@@ -317,7 +343,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         default = f.default if f.default is not dataclasses.MISSING else None
         shown = "none" if default is None else default
         if f.metadata["repeatable"]:
-            metavar = "HEADER" if f.name == "header" else "RULE"
+            metavar = {"header": "HEADER", "field": "NAME=SELECTOR"}.get(f.name, "RULE")
             group.add_argument(flag, action="append", default=None, metavar=metavar, help=help_text)
             continue
         group.add_argument(

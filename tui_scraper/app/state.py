@@ -54,6 +54,8 @@ class PageRow:
     error: str | None
     at: float | None
     """Seconds from the domain's start to the page's arrival, when known."""
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    """Custom fields (`--field`): name -> values."""
 
 
 @dataclass(slots=True)
@@ -153,6 +155,7 @@ class DomainRow:
                 emails=list(page.get("emails") or []),
                 error=page.get("error"),
                 at=at,
+                fields=dict(page.get("fields") or {}),
             )
         )
         for email in page.get("emails") or ():

@@ -6,7 +6,9 @@ records each title, heading, email, phone and link as it emits it, so the HTML a
 truth cannot disagree.
 
 Truth conventions (the spec's extraction rules):
-- text is the element's text nodes joined by one space, whitespace collapsed;
+- text is the element's text as a reader sees it: its text nodes in document order, a
+  space at the edges of block-level elements and at `<br>`, nothing between inline
+  elements (span, sup, small, ruby, rt, b, ...), whitespace collapsed;
 - `h1` lists the non-empty `<h1>` texts in document order;
 - emails, phones (E.164), socials and links are deduplicated in order of first
   appearance; compare them as sets, extraction order is not part of the contract;
@@ -556,6 +558,8 @@ _FORMS = ("root",) * 12 + (
 )  # fmt: skip
 _FRAGMENTS = ("top", "main", "details", "form", "more")
 _BR = ("br", "")
+# Heading parts written as blocks (their edges are word breaks); other tags are inline.
+_BLOCK_TAGS = frozenset({"div"})
 
 
 # --------------------------------------------------------------------------- phones
@@ -638,6 +642,8 @@ class _SiteCtx:
     partner: str | None = None
     nav: tuple[tuple[str, str], ...] = ()
     footer_links: tuple[tuple[str, str], ...] = ()
+    # How the contact page disguises one more address (see `CONTACT_TRICKS`), if at all.
+    contact_trick: str = ""
 
     # the scheme the site is crawled over (its URLs in the truth)
     scheme: str = "https"
@@ -763,6 +769,27 @@ class _Writer:
         label = self.email(address) if text is None else _esc(text)
         return f'<a href="{_attr(href)}">{label}</a>'
 
+    def cloudflare_email(self, address: str) -> str:
+        """An address hidden by Cloudflare's email protection, as its `data-cfemail` span."""
+        self.emails[address] = None
+        return (
+            '<a href="/cdn-cgi/l/email-protection" class="__cf_email__" '
+            f'data-cfemail="{cloudflare_hex(address)}">[email&#160;protected]</a>'
+        )
+
+    def cloudflare_link(self, address: str, text: str) -> str:
+        """A mailto link hidden by Cloudflare: `/cdn-cgi/l/email-protection#HEX` (not a page)."""
+        self.emails[address] = None
+        return f'<a href="/cdn-cgi/l/email-protection#{cloudflare_hex(address)}">{_esc(text)}</a>'
+
+    def spelled_email(self, address: str, *, brackets: bool) -> str:
+        """An address spelled out against harvesters: "a [at] b [dot] c" or "a(at)b.c"."""
+        self.emails[address] = None
+        local, _, domain = address.partition("@")
+        if brackets:
+            return _esc(f"{local} [at] {domain.replace('.', ' [dot] ')}")
+        return _esc(f"{local}(at){domain}")
+
     def phone(self, phone: _Phone) -> str:
         """A phone number in the text."""
         self.phones[phone.e164] = None
@@ -776,21 +803,31 @@ class _Writer:
 
     # -- headings
 
-    def h1(self, *parts: str | tuple[str, str], attrs: str = "") -> str:
-        """An `<h1>` from text parts, `(tag, text)` inline elements and `_BR`."""
-        nodes: list[str] = []
+    def h1(self, *parts: str | tuple[str, ...], attrs: str = "") -> str:
+        """An `<h1>` from text parts, `(tag, text)` elements, `("ruby", base, rt)` and `_BR`.
+
+        The truth reads it as a reader does: text runs on across inline elements, a block
+        element's edges and `<br>` are word breaks.
+        """
+        shown: list[str] = []
         out: list[str] = []
         for part in parts:
             if part == _BR:
+                shown.append(" ")
                 out.append("<br>")
+            elif isinstance(part, tuple) and part[0] == "ruby":
+                _tag, base, annotation = part
+                shown.append(base + annotation)
+                out.append(f"<ruby>{_esc(base)}<rt>{_esc(annotation)}</rt></ruby>")
             elif isinstance(part, tuple):
                 tag, text = part
-                nodes.append(text)
+                edge = " " if tag in _BLOCK_TAGS else ""
+                shown.append(edge + text + edge)
                 out.append(f"<{tag}>{_esc(text)}</{tag}>")
             else:
-                nodes.append(part)
+                shown.append(part)
                 out.append(_esc(part))
-        text = collapse(" ".join(nodes))
+        text = collapse("".join(shown))
         if text:
             self.h1s.append(text)
         return f"<h1{attrs}>{''.join(out)}</h1>"
@@ -815,6 +852,26 @@ class _Writer:
                 + f"<p>{self.ctx.paragraph(self.rng, 1)}</p>\n"
                 + (self.h1(self.ctx.name))
             )
+        return self.inline_h1(text)
+
+    def inline_h1(self, text: str) -> str:
+        """Mostly a plain heading; some mix inline and block elements the way real sites do.
+
+        Its own generator, so the page's other random choices stay as they were.
+        """
+        rng = random.Random(f"{self.ctx.seed}/{self.ctx.host}/{self.path}/h1")
+        roll = rng.random()
+        words = text.split()
+        if roll < 0.06:
+            return self.h1(text, ("sup", "*"))  # a footnote mark runs on: "Offers*"
+        if roll < 0.10:
+            return self.h1(("span", text), ("sup", "\N{REGISTERED SIGN}"))
+        if roll < 0.14 and len(words) >= 2:
+            return self.h1(("div", words[0]), ("div", " ".join(words[1:])))
+        if roll < 0.17 and len(words) >= 2:
+            return self.h1(("small", words[0]), ("b", " " + " ".join(words[1:])))
+        if roll < 0.20:
+            return self.h1(text, " ", ("ruby", "\u548c\u98a8", "\u308f\u3075\u3046"))
         return self.h1(text)
 
     # -- document
@@ -833,8 +890,9 @@ class _Writer:
         ctx = self.ctx
         parts = [
             f"<p>{_esc(ctx.address)}</p>",
-            f"<p>{self.mailto(ctx.emails[0])} · {self.tel(ctx.phones[0])}</p>",
         ]
+        if ctx.emails and ctx.phones:
+            parts.append(f"<p>{self.mailto(ctx.emails[0])} · {self.tel(ctx.phones[0])}</p>")
         if ctx.socials:
             socials = " ".join(self.social(url, label) for label, url in ctx.socials)
             parts.append(f'<p class="social">{socials}</p>')
@@ -897,7 +955,7 @@ class _Writer:
         )
         return self.page(
             doc.encode(ctx.encoding),
-            title=collapse(title),
+            title=collapse(title) or None,
             description=description,
             canonical=canonical,
             lang=ctx.lang,
@@ -1051,6 +1109,16 @@ class _Plan:
     home_links: list[tuple[str, str]] = field(default_factory=list)
     home_title: str | None = None
     home_h1: str | None = None
+    # The old price list link: two redirects (MOVED_CHAIN) to a page no link reaches.
+    moved: bool = False
+    # A neglected site: its about page has an empty <title> (the report's missing_title).
+    untitled_about: bool = False
+
+
+# An old address that moved twice: /price-list -> /prices -> /prices/2026 (the report's
+# redirect_chain); the last page has no h1, no description and the services page's title.
+MOVED_CHAIN: tuple[tuple[str, int], ...] = (("/price-list", 301), ("/prices", 302))
+MOVED_TARGET = "/prices/2026"
 
 
 _POSTS_PER_INDEX = 6
@@ -1095,6 +1163,8 @@ class _BusinessSite:
             self._generic(path, title, landing=True)
         if plan.admin:
             self._admin()
+        if plan.moved:
+            self._price_list()
         if plan.broken:
             self.pages[plan.broken] = not_found_page(ctx.host, plan.broken, ctx.scheme)
         return self.pages
@@ -1120,9 +1190,10 @@ class _BusinessSite:
         if plan.home_links:
             items = "".join(f"<li>{w.link(p, t, form='root')}</li>" for p, t in plan.home_links)
             main.append(f"<h2>More</h2>\n<ul>{items}</ul>")
-        main.append(
-            f"<p>Call us on {w.phone(ctx.phones[0])} or write to {w.email(ctx.emails[0])}.</p>"
-        )
+        if ctx.emails and ctx.phones:
+            main.append(
+                f"<p>Call us on {w.phone(ctx.phones[0])} or write to {w.email(ctx.emails[0])}.</p>"
+            )
         if w.rng.random() < 0.3:
             main.append('<p><a href="javascript:void(0)">Open chat</a></p>')
         title = plan.home_title or f"{ctx.name} {_DASH} {tagline}"
@@ -1139,22 +1210,30 @@ class _BusinessSite:
             main.append(f"<p>Meet {w.link('/team', 'the people behind the work')}.</p>")
         if plan.broken:
             main.append(f"<p>Looking for {w.link(plan.broken, 'our old price list')}?</p>")
+        if plan.moved:
+            main.append(f"<p>See {w.link(MOVED_CHAIN[0][0], 'our prices', form='root')}.</p>")
         main.append(f"<p>{w.link('/contact', 'Get in touch')} today.</p>")
         desc = f"The story of {ctx.name}, {ctx.label.lower()} in {ctx.city}."
-        self._add(w.finish(f"About us | {ctx.name}", self._desc(w, desc), "\n".join(main)))
+        title = "" if plan.untitled_about else f"About us | {ctx.name}"
+        self._add(w.finish(title, self._desc(w, desc), "\n".join(main)))
 
     def _contact(self) -> None:
         ctx = self.ctx
         w = _Writer(ctx, "/contact")
         main = [w.varied_h1("Contact us"), f"<address>{_esc(ctx.address)}</address>"]
-        main.append(f"<p>Email: {w.mailto(ctx.emails[0])}</p>")
+        if ctx.emails:
+            main.append(f"<p>Email: {w.mailto(ctx.emails[0])}</p>")
         if len(ctx.emails) > 1:
             main.append(
                 f"<p>Bookings and orders: {w.mailto(ctx.emails[1], subject='Booking request')}</p>"
             )
-        main.append(f"<p>Phone: {w.tel(ctx.phones[0])}</p>")
+        if ctx.phones:
+            main.append(f"<p>Phone: {w.tel(ctx.phones[0])}</p>")
         for extra in ctx.phones[1:]:
             main.append(f"<p>Out of hours: {w.phone(extra)}</p>")
+        if not ctx.emails and not ctx.phones:
+            main.append("<p>Please use the form below; we answer within two working days.</p>")
+        main.extend(_contact_trick(w))
         main.append("<p>Opening hours: Monday to Friday 9:00-17:30, Saturday 10:00-14:00.</p>")
         maps = f"https://maps.example.net/?q={slugify(ctx.name)}"
         main.append(f"<p>{w.ext(maps, 'Find us on the map')}</p>")
@@ -1187,7 +1266,7 @@ class _BusinessSite:
                 f"<p>{w.link('/services', 'All services')} · "
                 f"{w.link('/contact', 'Ask for a quote', form='fragment')}</p>"
             )
-            if w.rng.random() < 0.4:
+            if w.rng.random() < 0.4 and ctx.phones:
                 main_parts.append(f"<p>Same-day appointments: call {w.phone(ctx.phones[0])}.</p>")
             desc = f"{title} from {ctx.name} in {ctx.city}."
             self._add(w.finish(f"{title} | {ctx.name}", self._desc(w, desc), "\n".join(main_parts)))
@@ -1254,13 +1333,24 @@ class _BusinessSite:
         main = [w.varied_h1(title)]
         for _ in range(w.rng.randint(1, 3)):
             main.append(f"<p>{_esc(ctx.paragraph(w.rng))}</p>")
-        if landing:
+        if landing and ctx.emails and ctx.phones:
             main.append(
                 f"<p>Claim it: {w.mailto(ctx.emails[-1], 'email us', subject=title)} or call "
                 f"{w.tel(ctx.phones[-1])}.</p>"
             )
         desc = f"{title} {_DASH} {ctx.name}."
         self._add(w.finish(f"{title} | {ctx.name}", self._desc(w, desc), "\n".join(main)))
+
+    def _price_list(self) -> None:
+        """The page the moved price list ends at: a bare table, reached by redirects only."""
+        ctx, plan = self.ctx, self.plan
+        w = _Writer(ctx, MOVED_TARGET)
+        rows = "".join(
+            f"<tr><td>{_esc(title)}</td><td>from {w.rng.randint(40, 400)}</td></tr>"
+            for _slug, title in plan.services
+        )
+        main = f'<p class="lead">Prices 2026</p>\n<table>{rows}</table>'
+        self._add(w.finish(f"Services | {ctx.name}", None, main))
 
     def _admin(self) -> None:
         ctx = self.ctx
@@ -1270,6 +1360,39 @@ class _BusinessSite:
             '<input name="password" type="password"><button>Log in</button></form>'
         )
         self._add(w.finish(f"Staff login | {ctx.name}", None, main))
+
+
+def cloudflare_hex(address: str) -> str:
+    """`address` as Cloudflare's email protection writes it: a key byte, then XOR-ed bytes."""
+    key = zlib.crc32(address.encode()) & 0xFF or 0x5A
+    return f"{key:02x}" + "".join(f"{byte ^ key:02x}" for byte in address.encode())
+
+
+# Ways a contact page disguises an address, each given to one business site (see
+# `_normal_sites`); "asset_names" writes image names that only look like addresses.
+CONTACT_TRICKS = ("cloudflare_span", "cloudflare_link", "spelled_brackets", "spelled_parens",
+                  "asset_names")  # fmt: skip
+
+
+def _contact_trick(w: _Writer) -> list[str]:
+    """The contact page's disguised address (or asset-name trap), by the site's trick."""
+    ctx = w.ctx
+    domain = ctx.host[4:] if ctx.host.startswith("www.") else ctx.host
+    trick = ctx.contact_trick
+    if trick == "cloudflare_span":
+        return [f"<p>Press enquiries: {w.cloudflare_email(f'press@{domain}')}</p>"]
+    if trick == "cloudflare_link":
+        return [f"<p>{w.cloudflare_link(f'accounts@{domain}', 'Email our accounts team')}</p>"]
+    if trick == "spelled_brackets":
+        return [f"<p>Careers: {w.spelled_email(f'jobs@{domain}', brackets=True)}</p>"]
+    if trick == "spelled_parens":
+        return [f"<p>Support: {w.spelled_email(f'support@{domain}', brackets=False)}</p>"]
+    if trick == "asset_names":
+        return [
+            "<p>Press kit: logo@2x.png, icon@3x.webp and banner@2x.jpg, "
+            "free to use with credit.</p>"
+        ]
+    return []
 
 
 # --------------------------------------------------------------------------- building the web
@@ -1371,6 +1494,14 @@ def _make_plan(
     return plan
 
 
+def _moved_redirects() -> dict[str, tuple[int, str]]:
+    """The hops of MOVED_CHAIN, each to the next path, the last to MOVED_TARGET."""
+    targets = [path for path, _status in MOVED_CHAIN[1:]] + [MOVED_TARGET]
+    return {
+        path: (status, target) for (path, status), target in zip(MOVED_CHAIN, targets, strict=True)
+    }
+
+
 def _robots(disallow: list[str], sitemaps: list[str], crawl_delay: float | None) -> str:
     lines = ["User-agent: BadBot", "Disallow: /", "Crawl-delay: 10", "", "User-agent: *"]
     lines += [f"Disallow: {p}" for p in disallow] or ["Disallow:"]
@@ -1455,6 +1586,13 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
                   "robots_admin", "robots_admin", "robots_admin", "www", "crawl_delay")  # fmt: skip
     for slot, index in zip(slot_names, order, strict=False):
         features[index] = slot
+    # Contact tricks and the site without contacts are dealt from the other end of the same
+    # order (no further random draws, so the rest of the web stays as it was); never to the
+    # first site, which the app's snapshots show.
+    others = [i for i in reversed(order) if specs[i][0] != "acme-plumbing.test"]
+    tricks = dict(zip(others, CONTACT_TRICKS, strict=False))
+    no_contact = others[len(CONTACT_TRICKS)]
+    moved = others[len(CONTACT_TRICKS) + 1]
     sites: list[DemoSite] = []
     for index, (key, name, category) in enumerate(specs):
         feature = features.get(index, "")
@@ -1468,6 +1606,12 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
             )
         plan = _make_plan(rng, ctx, phones, small=feature == "crawl_delay")
         plan.admin = feature == "robots_admin"
+        ctx.contact_trick = tricks.get(index, "")
+        plan.moved = index == moved
+        if index == no_contact:
+            # A site that gives no way to reach it but a form: the report's no_contact.
+            ctx.emails, ctx.phones, plan.team = (), (), []
+            plan.untitled_about = True
         if feature.startswith("sitemap") or feature == "robots_sitemap":
             picks = rng.sample(_LANDINGS, rng.randint(1, 3))
             plan.landings = [(f"/landing/{slugify(t)}", t) for t in picks]
@@ -1529,6 +1673,7 @@ def _normal_sites(rng: random.Random, seed: int, phones: _PhonePool) -> list[Dem
             sitemaps=sitemaps,
             crawl_delay=crawl_delay,
             broken=(plan.broken,) if plan.broken else (),
+            redirects=_moved_redirects() if plan.moved else None,
         )
         if sitemaps:
             # Every listed page no link reaches is found through the sitemap alone.

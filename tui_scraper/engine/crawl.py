@@ -35,6 +35,7 @@ from tui_scraper.engine.events import (
     UrlExcluded,
 )
 from tui_scraper.engine.extract import Extraction
+from tui_scraper.engine.fields import parse_field_specs
 from tui_scraper.engine.http import HttpClient, Response, Unfollowed
 from tui_scraper.engine.parse import InlineParser, PageParser
 from tui_scraper.engine.robots import RobotsPolicy, read_sitemaps, robots_policy
@@ -172,6 +173,7 @@ class _DomainCrawl:
         self.phase = Phase.QUEUED
         self.start_fetched = False
         self.phone_region = phone_region_for(self.domain)
+        self.fields = parse_field_specs(settings.field)
         self.budget: asyncio.Timeout | None = None
         self.budget_left: float | None = None  # of --domain-timeout, while paused
         # This domain's cookies alone: consent walls work, nothing leaks to other domains.
@@ -522,6 +524,7 @@ class _DomainCrawl:
                     response.final_url,
                     self.scope.host,
                     self.phone_region,
+                    self.fields,
                 )
             except Exception as error:  # a page that breaks the parser costs that page alone
                 response.error = f"extraction failed: {type(error).__name__}: {error}"[:300]
@@ -579,6 +582,7 @@ class _DomainCrawl:
             "emails": x.emails if x else [],
             "phones": x.phones if x else [],
             "socials": x.socials if x else [],
+            "fields": x.fields if x else {},
             "error": error,
             "fetched_at": utc_now(),
         }

@@ -87,6 +87,8 @@ class PageRecord(TypedDict):
     emails: list[str]
     phones: list[str]
     socials: list[str]
+    # Custom fields (`--field NAME=SELECTOR`): name -> the values found on the page.
+    fields: dict[str, list[str]]
     error: str | None
     fetched_at: str
 

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from tui_scraper.engine.decode import decode_html
 from tui_scraper.engine.extract import Extraction, extract
+from tui_scraper.engine.fields import FieldSpec
 from tui_scraper.engine.urls import Scope
 
 MAX_PARSER_PROCESSES = 4
@@ -28,11 +29,19 @@ RATE_WINDOW_S = 1.0
 
 
 def parse_page(
-    body: bytes, content_type: str | None, url: str, scope_host: str, phone_region: str | None
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    scope_host: str,
+    phone_region: str | None,
+    fields: tuple[FieldSpec, ...] = (),
 ) -> Extraction:
-    """Decode and extract one HTML page (a plain function, so a worker process can run it)."""
+    """Decode and extract one HTML page (a plain function, so a worker process can run it).
+
+    Its arguments, `fields` included (frozen dataclasses), pickle for the process pool.
+    """
     text, _encoding = decode_html(body, content_type)
-    return extract(text, url, Scope(scope_host).is_internal_host, phone_region)
+    return extract(text, url, Scope(scope_host).is_internal_host, phone_region, fields)
 
 
 class PageParser(Protocol):
@@ -45,6 +54,7 @@ class PageParser(Protocol):
         url: str,
         scope_host: str,
         phone_region: str | None,
+        fields: tuple[FieldSpec, ...] = (),
     ) -> Extraction: ...
 
     async def close(self) -> None: ...
@@ -60,8 +70,9 @@ class InlineParser:
         url: str,
         scope_host: str,
         phone_region: str | None,
+        fields: tuple[FieldSpec, ...] = (),
     ) -> Extraction:
-        return parse_page(body, content_type, url, scope_host, phone_region)
+        return parse_page(body, content_type, url, scope_host, phone_region, fields)
 
     async def close(self) -> None:
         pass
@@ -127,20 +138,21 @@ class ProcessPageParser:
         url: str,
         scope_host: str,
         phone_region: str | None,
+        fields: tuple[FieldSpec, ...] = (),
     ) -> Extraction:
         pool = self._pool_or_none()
         if pool is not None:
             try:
                 with _real_standard_streams():  # a worker may be (re)started here
                     future = pool.submit(
-                        parse_page, body, content_type, url, scope_host, phone_region
+                        parse_page, body, content_type, url, scope_host, phone_region, fields
                     )
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 self._broken = True  # a worker died (killed, out of memory): parse here instead
             except RuntimeError:
                 self._broken = True  # the pool was shut down under us
-        return parse_page(body, content_type, url, scope_host, phone_region)
+        return parse_page(body, content_type, url, scope_host, phone_region, fields)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

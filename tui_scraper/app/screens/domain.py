@@ -16,6 +16,7 @@ from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
 from tui_scraper.text import safe_text
 
 REFRESH_INTERVAL_S = 0.25
+FIELD_VALUES_SHOWN = 5  # of a custom field, in the page detail
 PAGE_COLUMNS = (
     ColumnSpec("status", "st", 3),
     ColumnSpec("title", "title", 26, flex=2),
@@ -105,7 +106,7 @@ class DomainScreen(AppScreen):
         self._show_page(event.cursor_row)
 
     def _show_page(self, index: int) -> None:
-        """The highlighted page in full: title, first h1, URL and error."""
+        """The highlighted page in full: title, first h1, custom fields, URL and error."""
         if not 0 <= index < len(self.row.page_rows):
             return
         page = self.row.page_rows[index]
@@ -116,6 +117,11 @@ class DomainScreen(AppScreen):
         if page.h1:
             text.append("\nh1 ", style="dim")
             text.append_text(plain(page.h1[0], 300))
+        for name, values in page.fields.items():  # custom fields (--field)
+            text.append(f"\n{name} ", style="dim")
+            shown = ", ".join(values[:FIELD_VALUES_SHOWN])
+            more = len(values) - FIELD_VALUES_SHOWN
+            text.append_text(plain(shown + (f" (+{more} more)" if more > 0 else ""), 300))
         text.append("\n")
         text.append_text(plain(page.url, 500, "dim"))
         if page.error:
