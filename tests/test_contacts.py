@@ -3,14 +3,17 @@ asset names that only look like addresses; unit cases and the demo web's truth."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import demo_settings, run_batch
 from tui_scraper.demo import DemoWeb
 from tui_scraper.demo.sites import CONTACT_TRICKS, DemoSite, cloudflare_hex
-from tui_scraper.engine.emails import decode_cfemail
+from tui_scraper.engine.emails import _at_marks, decode_cfemail
 from tui_scraper.engine.extract import extract
 
 PAGE = "https://example.com/contact"
@@ -149,3 +152,10 @@ async def test_crawled_trick_sites_hold_exactly_the_real_addresses(
         assert set(record["emails"]) == truth, site.host
         for page in run.pages[site.host]:
             assert "/cdn-cgi/" not in page["url"]  # disguised addresses are never crawled
+
+
+@given(st.text(alphabet="[](){}aAtT @x.\n\u3000", max_size=60))
+def test_at_marks_are_what_the_regex_finds(text: str) -> None:
+    """The str.find scan finds the marks a plain regex would (it only runs faster)."""
+    regex = re.compile(r"[\[({]\s*at\s*[\])}]", re.IGNORECASE)
+    assert _at_marks(text) == [m.span() for m in regex.finditer(text)]

@@ -261,7 +261,7 @@ class HttpClient:
         result = Response(url=url, final_url=url)
         # A hop is a loop when its URL comes back with the same cookies: a cookie
         # wall's redirect to the same URL, with the cookie now set, is not one.
-        seen = {(url, _cookie_header(cookies, URL(url, encoded=True)))}
+        seen = {(url, _cookie_header(cookies, url))}
         current = url
         attempt = Attempt()
         token = current_attempt.set(attempt)
@@ -297,7 +297,7 @@ class HttpClient:
                 if target is None:
                     result.error = error_text("redirect to an invalid URL", request_url.host)
                     return result
-                key = (target, _cookie_header(cookies, URL(target, encoded=True)))
+                key = (target, _cookie_header(cookies, target))
                 if key in seen:
                     result.error = f"redirect loop back to {target}"
                     return result
@@ -367,11 +367,11 @@ class HttpClient:
         result.size = len(result.body)
 
 
-def _cookie_header(cookies: aiohttp.CookieJar | None, url: URL) -> str:
+def _cookie_header(cookies: aiohttp.CookieJar | None, url: str | URL) -> str:
     """The Cookie header the jar sends to `url` ("" when none)."""
     if cookies is None or not len(cookies):
-        return ""
-    found = cookies.filter_cookies(url)
+        return ""  # the common case: no URL parsed
+    found = cookies.filter_cookies(url if isinstance(url, URL) else URL(url, encoded=True))
     return "; ".join(f"{name}={morsel.coded_value}" for name, morsel in found.items())
 
 
