@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
 
-import phonenumbers
 from yarl import URL
 
 from tui_scraper.engine.connect import new_cookie_jar
@@ -33,27 +29,37 @@ from tui_scraper.engine.events import (
     RequestRetrying,
     StopReason,
     UrlExcluded,
+    phase_for,
 )
 from tui_scraper.engine.extract import Extraction
 from tui_scraper.engine.fields import parse_field_specs
+from tui_scraper.engine.frontier import Frontier, as_http
 from tui_scraper.engine.http import HttpClient, Response, Unfollowed
 from tui_scraper.engine.parse import InlineParser, PageParser
-from tui_scraper.engine.robots import RobotsPolicy, read_sitemaps, robots_policy
+from tui_scraper.engine.politeness import VISIBLE_WAIT_S, PolitenessSlot
+from tui_scraper.engine.records import (
+    DomainJob,
+    DomainTally,
+    new_domain_record,
+    page_record,
+    phone_region_for,
+    utc_now,
+)
+from tui_scraper.engine.robots import RobotsPolicy, RobotsRules, read_sitemaps
 from tui_scraper.engine.urls import Scope, canonicalize, host_of
 from tui_scraper.settings import Settings
 from tui_scraper.targets import Target
 
-# A wait shorter than this is not worth a phase change on screen.
-VISIBLE_WAIT_S = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class DomainJob:
-    """One domain of one batch."""
-
-    batch_id: str
-    job_id: str
-    target: Target
+__all__ = [
+    "DomainControl",
+    "DomainJob",
+    "StartFailed",
+    "as_http",
+    "crawl_domain",
+    "new_domain_record",
+    "phone_region_for",
+    "utc_now",
+]
 
 
 class DomainControl:
@@ -73,48 +79,6 @@ class DomainControl:
 
 class StartFailed(Exception):
     """The start page could not be fetched as HTML: the domain fails."""
-
-
-def utc_now() -> str:
-    """ISO 8601 UTC timestamp, as stored."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def new_domain_record(job: DomainJob) -> DomainRecord:
-    """The domain document of a job that has not started."""
-    return {
-        "batch_id": job.batch_id,
-        "job_id": job.job_id,
-        "domain": job.target.domain,
-        "input": job.target.input,
-        "status": DomainStatus.QUEUED.value,
-        "start_url": job.target.start_url,
-        "final_url": None,
-        "pages_ok": 0,
-        "pages_failed": 0,
-        "status_counts": {},
-        "emails": [],
-        "phones": [],
-        "socials": [],
-        "robots": {"found": False, "disallowed": 0},
-        "sitemap_urls": [],
-        "links_out_of_scope": 0,
-        # why https was not used when the crawl fell back to http (null otherwise)
-        "http_fallback": None,
-        "stop_reason": None,
-        "started_at": None,
-        "finished_at": None,
-        "elapsed_s": None,
-        "error": None,
-    }
-
-
-def phone_region_for(domain: str) -> str | None:
-    """A default phone region from a country-code TLD (".de" -> "DE"), else None."""
-    tld = domain.rsplit(":", 1)[0].rsplit(".", 1)[-1].upper()
-    if tld == "UK":
-        tld = "GB"
-    return tld if tld in phonenumbers.SUPPORTED_REGIONS else None
 
 
 async def crawl_domain(
@@ -152,24 +116,18 @@ class _DomainCrawl:
         self.sink = sink
         self.control = control
         self.record = new_domain_record(job)
-        self.scope = Scope(host_of(job.target.start_url) or self.domain)
-        self.robots: dict[str, RobotsPolicy] = {}
-        self.robots_tasks: dict[str, asyncio.Task[RobotsPolicy]] = {}
-        self.seen: set[str] = set()
-        self.queue: asyncio.Queue[tuple[str, int, str | None]] = asyncio.Queue()
-        self.enqueued = 0
-        self.budget_hit = False
+        self.frontier = Frontier(
+            Scope(host_of(job.target.start_url) or self.domain), settings.max_pages
+        )
+        self.slot = PolitenessSlot(settings.delay, settings.per_domain)
+        self.tally = DomainTally()
+        self.robots = RobotsRules(
+            self._fetch_resource,
+            settings.user_agent,
+            lambda policy: self.slot.raise_delay(policy.crawl_delay),
+            ignore=settings.ignore_robots,
+        )
         self.excluded = 0
-        self.out_of_scope = 0
-        self.pages_ok = 0
-        self.pages_failed = 0
-        self.status_counts: Counter[str] = Counter()
-        self.emails: set[str] = set()
-        self.phones: set[str] = set()
-        self.socials: set[str] = set()
-        self.delay = settings.delay
-        self.next_request_at = 0.0
-        self.throttle = asyncio.Lock()
         self.phase = Phase.QUEUED
         self.start_fetched = False
         self.phone_region = phone_region_for(self.domain)
@@ -178,9 +136,6 @@ class _DomainCrawl:
         self.budget_left: float | None = None  # of --domain-timeout, while paused
         # This domain's cookies alone: consent walls work, nothing leaks to other domains.
         self.cookies = new_cookie_jar()
-        # Hosts whose https could not connect at all: their https links are crawled as
-        # http, not retried and failed one by one (nor fetched twice, once per scheme).
-        self.http_only: set[str] = set()
 
     # -- the crawl --------------------------------------------------------
 
@@ -196,7 +151,8 @@ class _DomainCrawl:
             async with asyncio.timeout(self.settings.domain_timeout) as budget:
                 self.budget = budget
                 await self._crawl()
-            reason = StopReason.MAX_PAGES if self.budget_hit else StopReason.FRONTIER_EXHAUSTED
+            budget_hit = self.frontier.budget_hit
+            reason = StopReason.MAX_PAGES if budget_hit else StopReason.FRONTIER_EXHAUSTED
             self._finish(DomainStatus.DONE, reason)
         except StartFailed as error:
             self._finish(DomainStatus.FAILED, StopReason.START_FAILED, str(error))
@@ -211,9 +167,7 @@ class _DomainCrawl:
                 raise  # interrupted, not cancelled: the domain stays unfinished for resume
             self._finish(DomainStatus.CANCELLED, StopReason.CANCELLED)
         finally:
-            # A robots.txt fetch shared between workers must not outlive its domain.
-            for task in self.robots_tasks.values():
-                task.cancel()
+            self.robots.close()
         record["elapsed_s"] = round(time.monotonic() - started, 3)
         return record
 
@@ -223,22 +177,13 @@ class _DomainCrawl:
         record["stop_reason"] = reason.value
         record["error"] = error
         record["finished_at"] = utc_now()
-        record["pages_ok"] = self.pages_ok
-        record["pages_failed"] = self.pages_failed
-        record["status_counts"] = dict(self.status_counts)
-        record["emails"] = sorted(self.emails)
-        record["phones"] = sorted(self.phones)
-        record["socials"] = sorted(self.socials)
+        self.tally.fill(record)
         record["robots"] = {
-            "found": any(policy.found for policy in self.robots.values()),
+            "found": self.robots.found,
             "disallowed": self.excluded,
         }
-        record["links_out_of_scope"] = self.out_of_scope
-        phase = {
-            DomainStatus.DONE: Phase.DONE,
-            DomainStatus.FAILED: Phase.FAILED,
-        }.get(status, Phase.CANCELLED)
-        self._set_phase(phase, error or reason.value)
+        record["links_out_of_scope"] = self.frontier.out_of_scope
+        self._set_phase(phase_for(status), error or reason.value)
 
     async def _crawl(self) -> None:
         target = self.job.target
@@ -253,8 +198,7 @@ class _DomainCrawl:
                 start_url = as_http(start_url)
                 probe_http = False
                 self.record["http_fallback"] = https_error
-                self.http_only.add(host)
-            self.robots[host] = policy
+                self.frontier.http_only.add(host)
             if policy.host_down:
                 # The error names the host and says why (DNS, refused, certificate...).
                 raise StartFailed(policy.error or f"cannot reach {host}")
@@ -262,7 +206,6 @@ class _DomainCrawl:
                 raise StartFailed(
                     f"robots.txt unreachable ({policy.error}), so everything is disallowed"
                 )
-            self._apply_crawl_delay(policy)
             if not policy.allows(start_url, self.settings.user_agent):
                 self.excluded += 1
                 raise StartFailed("start page disallowed by robots.txt")
@@ -271,10 +214,10 @@ class _DomainCrawl:
         page, extraction, response = await self._fetch_page(start_url, 0, None, start=True)
         if probe_http and response.connect_failed:
             self.record["http_fallback"] = response.error
-            self.http_only.add(host_of(start_url))
+            self.frontier.http_only.add(host_of(start_url))
             start_url = as_http(start_url)
             page, extraction, response = await self._fetch_page(start_url, 0, None, start=True)
-        self.seen.add(canonicalize(start_url) or start_url)
+        self.frontier.mark_seen(start_url)
         if extraction is None:
             self.record["final_url"] = response.final_url  # where it failed
             reason = page["error"] or f"start page is not HTML ({page['content_type']})"
@@ -282,9 +225,9 @@ class _DomainCrawl:
         self.start_fetched = True
         final_url = response.final_url
         self.record["final_url"] = final_url
-        self.scope = Scope(host_of(final_url))
-        self.seen.add(canonicalize(final_url) or final_url)
-        await self._ensure_robots([host_of(final_url)], URL(final_url).scheme)
+        self.frontier.scope = Scope(host_of(final_url))
+        self.frontier.mark_seen(final_url)
+        await self.robots.ensure([host_of(final_url)], URL(final_url).scheme)
 
         await self._enqueue_links(extraction.links, 1, page["final_url"], canonical=True)
         await self._run_workers(URL(final_url).scheme)
@@ -300,77 +243,53 @@ class _DomainCrawl:
             workers = [group.create_task(self._worker()) for _ in range(slots - 1)]
             await self._seed_from_sitemaps(scheme)
             workers.append(group.create_task(self._worker()))
-            await self.queue.join()
+            await self.frontier.queue.join()
             for worker in workers:
                 worker.cancel()
 
     async def _worker(self) -> None:
         while True:
-            url, depth, referrer = await self.queue.get()
+            url, depth, referrer = await self.frontier.queue.get()
             try:
                 _page, extraction, _response = await self._fetch_page(url, depth, referrer)
                 if extraction is not None and depth < self.settings.max_depth:
                     await self._enqueue_links(extraction.links, depth + 1, url, canonical=True)
             finally:
-                self.queue.task_done()
+                self.frontier.queue.task_done()
 
     # -- frontier -----------------------------------------------------------
 
     async def _enqueue_links(
         self, links: Iterable[str], depth: int, referrer: str | None, canonical: bool = False
     ) -> None:
-        """Canonicalize (unless `canonical`), dedupe, scope, robots-check and budget links."""
+        """Queue the fresh links in scope that robots.txt allows, while the budget has room."""
         if depth > self.settings.max_depth:
             return
-        fresh: list[str] = []
-        for link in links:
-            canonical_url = link if canonical else canonicalize(link)
-            if canonical_url is not None and self.http_only and canonical_url[:8] == "https://":
-                canonical_url = self._over_http(canonical_url)
-            if canonical_url is None or canonical_url in self.seen:
-                continue
-            self.seen.add(canonical_url)
-            if canonical_url in self.scope:
-                fresh.append(canonical_url)
-            else:
-                self.out_of_scope += 1
+        fresh = self.frontier.fresh(links, canonical)
         if not fresh:
             return
-        unknown_hosts = {host_of(url) for url in fresh} - self.robots.keys()
-        if unknown_hosts and not self.settings.ignore_robots:
-            await self._ensure_robots(unknown_hosts, URL(fresh[0]).scheme)
+        unknown_hosts = self.robots.unknown(host_of(url) for url in fresh)
+        if unknown_hosts:
+            await self.robots.ensure(unknown_hosts, URL(fresh[0]).scheme)
         for url in fresh:
-            if not self._allowed(url):
+            if not self.robots.allows(url):
                 self.excluded += 1
                 self.sink(UrlExcluded(self.job.job_id, self.domain, url))
                 continue
-            if self.enqueued >= self.settings.max_pages - 1:  # the start page took one
-                self.budget_hit = True
+            if not self.frontier.push(url, depth, referrer):
                 return
-            self.enqueued += 1
-            self.queue.put_nowait((url, depth, referrer))
-
-    def _over_http(self, url: str) -> str:
-        """`url` as http:// when its host is known not to connect over https."""
-        return as_http(url) if host_of(url) in self.http_only else url
-
-    def _allowed(self, url: str) -> bool:
-        if self.settings.ignore_robots:
-            return True
-        policy = self.robots.get(host_of(url))
-        return policy is None or policy.allows(url, self.settings.user_agent)
 
     async def _seed_from_sitemaps(self, scheme: str) -> None:
         if self.settings.max_depth < 1:
             return
-        host = self.scope.host
-        roots = [s for policy in self.robots.values() for s in policy.sitemaps]
+        host = self.frontier.scope.host
+        roots = self.robots.sitemaps()
         if not roots:
             roots = [f"{scheme}://{host}/sitemap.xml"]
         urls, read = await read_sitemaps(
             roots,
-            lambda url: self._fetch_resource(self._over_http(url)),
-            lambda url: url in self.scope,
+            lambda url: self._fetch_resource(self.frontier.over_http(url)),
+            lambda url: url in self.frontier.scope,
             limit=self.settings.max_pages * 4,
         )
         self.record["sitemap_urls"] = read
@@ -392,60 +311,22 @@ class _DomainCrawl:
         https_error = response.error if probe_http and response.connect_failed else None
         if https_error is not None:
             response = await self._fetch_resource(as_http(url))
-        return self._robots_from(response), https_error
-
-    async def _ensure_robots(self, hosts: Iterable[str], scheme: str) -> None:
-        if self.settings.ignore_robots:
-            return
-        for host in hosts:
-            if host in self.robots:
-                continue
-            task = self.robots_tasks.get(host)
-            if task is None:  # workers share one fetch per host
-                task = asyncio.ensure_future(self._fetch_robots(host, scheme))
-                self.robots_tasks[host] = task
-            policy = await asyncio.shield(task)
-            self.robots[host] = policy
-            self._apply_crawl_delay(policy)
-
-    async def _fetch_robots(self, host: str, scheme: str) -> RobotsPolicy:
-        response = await self._fetch_resource(f"{scheme}://{host}/robots.txt")
-        return self._robots_from(response)
-
-    def _robots_from(self, response: Response) -> RobotsPolicy:
-        """The policy of a robots.txt response; a redirect's target host gets it too.
-
-        (bare -> www redirects are common: the www robots.txt is then not fetched again.)
-        """
-        policy = robots_policy(response, self.settings.user_agent)
-        landed = host_of(response.final_url)
-        if response.redirects and landed and response.status is not None:
-            self.robots.setdefault(landed, policy)
-        return policy
-
-    def _apply_crawl_delay(self, policy: RobotsPolicy) -> None:
-        if policy.crawl_delay is not None and policy.crawl_delay > self.delay:
-            self.delay = policy.crawl_delay
+        return self.robots.learn(host_of(start_url), response), https_error
 
     # -- fetching -----------------------------------------------------------
 
     async def _gate(self) -> None:
-        """Before every request: wait while paused, then keep the politeness delay."""
+        """Before every request: wait while paused, then for this domain's turn."""
         if not self.control.running.is_set():
             await self._wait_out_pause()
-        if self.delay <= 0 and self.next_request_at <= time.monotonic():
-            return  # the common case: no delay, no host asking us to back off
-        async with self.throttle:
-            wait = self.next_request_at - time.monotonic()
-            if wait > 0:
-                visible = wait >= VISIBLE_WAIT_S and self.phase != Phase.BACKOFF
-                if visible:
-                    self._set_phase(Phase.BACKOFF, f"Crawl-delay {self.delay:g}s")
-                await asyncio.sleep(wait)
-                if visible:
-                    self._set_phase(Phase.CRAWLING)
-            if self.delay > 0:
-                self.next_request_at = time.monotonic() + self.delay
+        await self.slot.wait_turn(self._show_wait)
+
+    def _show_wait(self, _seconds: float) -> Callable[[], None] | None:
+        """Show a politeness wait as backing off (unless a retry's backoff shows already)."""
+        if self.phase == Phase.BACKOFF:
+            return None
+        self._set_phase(Phase.BACKOFF, f"Crawl-delay {self.slot.delay:g}s")
+        return lambda: self._set_phase(Phase.CRAWLING)
 
     async def _wait_out_pause(self) -> None:
         """Wait while the batch is paused; time paused does not count against --domain-timeout."""
@@ -463,7 +344,7 @@ class _DomainCrawl:
         self.sink(RequestRetrying(self.job.job_id, self.domain, url, attempt, wait, reason))
         # The host asked to slow down (429, 503, Retry-After): every worker of this
         # domain holds off, not only the one that was told.
-        self.next_request_at = max(self.next_request_at, time.monotonic() + wait)
+        self.slot.hold(wait)
         if wait >= VISIBLE_WAIT_S:
             self._set_phase(Phase.BACKOFF, f"{reason}, retry {attempt} in {wait:.1f}s")
 
@@ -482,19 +363,19 @@ class _DomainCrawl:
 
     async def _follow_redirect(self, url: str) -> Unfollowed | None:
         """Follow a redirect only in scope, where robots.txt allows, to a URL not yet seen."""
-        if url not in self.scope:
+        if url not in self.frontier.scope:
             return Unfollowed(f"redirected out of scope to {url}")
         canonical = canonicalize(url)
-        if canonical is not None and canonical in self.seen:
+        if canonical is not None and canonical in self.frontier.seen:
             return Unfollowed(None)  # that page is (or will be) fetched on its own: no refetch
         if not self.settings.ignore_robots:
-            await self._ensure_robots([host_of(url)], URL(url).scheme)
-            if not self._allowed(url):
+            await self.robots.ensure([host_of(url)], URL(url).scheme)
+            if not self.robots.allows(url):
                 self.excluded += 1
                 self.sink(UrlExcluded(self.job.job_id, self.domain, url))
                 return Unfollowed("redirect target disallowed by robots.txt")
         if canonical is not None:
-            self.seen.add(canonical)
+            self.frontier.seen.add(canonical)
         return None
 
     async def _fetch_page(
@@ -522,7 +403,7 @@ class _DomainCrawl:
                     response.body,
                     response.content_type,
                     response.final_url,
-                    self.scope.host,
+                    self.frontier.scope.host,
                     self.phone_region,
                     self.fields,
                 )
@@ -530,62 +411,15 @@ class _DomainCrawl:
                 response.error = f"extraction failed: {type(error).__name__}: {error}"[:300]
         elif status is not None and 200 <= status < 300 and not html and start:
             response.error = response.error or f"not HTML ({response.content_type})"
-        page = self._page_record(url, depth, referrer, response, extraction)
+        page = page_record(
+            self.job, url, depth, referrer, response, extraction, self.settings.max_bytes
+        )
         if response.connect_failed and may_fall_back:
             return page, None, response  # not a page yet: the caller tries http
-        self.status_counts[str(status) if status is not None else "error"] += 1
-        if page["error"] is None and status is not None and status < 400:
-            self.pages_ok += 1
-        else:
-            self.pages_failed += 1
-        if extraction is not None:
-            self.emails.update(extraction.emails)
-            self.phones.update(extraction.phones)
-            self.socials.update(extraction.socials)
-        self.sink(PageFetched(self.job.job_id, self.domain, page, self.pages_ok, self.pages_failed))
+        self.tally.add(page, extraction)
+        ok, failed = self.tally.pages_ok, self.tally.pages_failed
+        self.sink(PageFetched(self.job.job_id, self.domain, page, ok, failed))
         return page, extraction, response
-
-    def _page_record(
-        self,
-        url: str,
-        depth: int,
-        referrer: str | None,
-        response: Response,
-        extraction: Extraction | None,
-    ) -> PageRecord:
-        error = response.error
-        if response.truncated and error is None:
-            error = f"body cut at {self.settings.max_bytes} bytes"
-        x = extraction
-        return {
-            "batch_id": self.job.batch_id,
-            "job_id": self.job.job_id,
-            "domain": self.domain,
-            "url": url,
-            "final_url": response.final_url,
-            "redirects": response.redirects,
-            "referrer": referrer,
-            "status": response.status,
-            "content_type": response.content_type,
-            "bytes": response.size,
-            "truncated": response.truncated,
-            "elapsed_ms": response.elapsed_ms,
-            "depth": depth,
-            "title": x.title if x else None,
-            "meta_description": x.meta_description if x else None,
-            "h1": x.h1 if x else [],
-            "canonical": x.canonical if x else None,
-            "lang": x.lang if x else None,
-            "word_count": x.word_count if x else 0,
-            "links_internal": x.links_internal if x else 0,
-            "links_external": x.links_external if x else 0,
-            "emails": x.emails if x else [],
-            "phones": x.phones if x else [],
-            "socials": x.socials if x else [],
-            "fields": x.fields if x else {},
-            "error": error,
-            "fetched_at": utc_now(),
-        }
 
     def _set_phase(self, phase: Phase, detail: str = "") -> None:
         self.phase = phase
@@ -595,8 +429,3 @@ class _DomainCrawl:
 def response_may_fall_back(target: Target, url: str) -> bool:
     """Whether a connect failure at `url` should be retried over http instead."""
     return not target.explicit_scheme and url.startswith("https://")
-
-
-def as_http(url: str) -> str:
-    """The http:// form of an https:// URL (the fallback when https cannot connect)."""
-    return "http://" + url.removeprefix("https://")

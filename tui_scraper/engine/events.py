@@ -36,6 +36,20 @@ class DomainStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+_PHASE_OF_STATUS = {
+    DomainStatus.QUEUED: Phase.QUEUED,
+    DomainStatus.RUNNING: Phase.CRAWLING,
+    DomainStatus.DONE: Phase.DONE,
+    DomainStatus.FAILED: Phase.FAILED,
+    DomainStatus.CANCELLED: Phase.CANCELLED,
+}
+
+
+def phase_for(status: DomainStatus) -> Phase:
+    """The phase a domain shows once its document has this status."""
+    return _PHASE_OF_STATUS[status]
+
+
 class StopReason(StrEnum):
     """Why a domain crawl ended."""
 

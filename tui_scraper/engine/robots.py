@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from parsel import Selector
 from protego import Protego
 
 from tui_scraper.engine.http import Response
+from tui_scraper.engine.urls import host_of
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 lets crawlers stop parsing past 500 KiB
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
@@ -112,3 +114,76 @@ async def read_sitemaps(
                 seen.add(child)
                 pending.append(child)
     return pages[:limit], read
+
+
+class RobotsRules:
+    """The robots.txt of every host one domain crawl meets, fetched once per host.
+
+    The domain's workers share each fetch; `on_policy` hears of every policy
+    learnt (the crawl raises its delay to a Crawl-delay).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Awaitable[Response]],
+        user_agent: str,
+        on_policy: Callable[[RobotsPolicy], None],
+        *,
+        ignore: bool = False,
+    ) -> None:
+        self._fetch = fetch
+        self._user_agent = user_agent
+        self._on_policy = on_policy
+        self.ignore = ignore
+        self.policies: dict[str, RobotsPolicy] = {}
+        self._tasks: dict[str, asyncio.Task[RobotsPolicy]] = {}
+
+    @property
+    def found(self) -> bool:
+        """Whether any host had a robots.txt."""
+        return any(policy.found for policy in self.policies.values())
+
+    def sitemaps(self) -> list[str]:
+        """The sitemaps every robots.txt read so far names."""
+        return [url for policy in self.policies.values() for url in policy.sitemaps]
+
+    def learn(self, host: str, response: Response) -> RobotsPolicy:
+        """The policy of `host` from its robots.txt response; a redirect's target gets it too.
+
+        (bare -> www redirects are common: the www robots.txt is then not fetched again.)
+        """
+        policy = robots_policy(response, self._user_agent)
+        landed = host_of(response.final_url)
+        if response.redirects and landed and response.status is not None:
+            self.policies.setdefault(landed, policy)
+        self.policies[host] = policy
+        self._on_policy(policy)
+        return policy
+
+    def unknown(self, hosts: Iterable[str]) -> set[str]:
+        """Those of `hosts` whose robots.txt is not known yet (none when ignored)."""
+        return set() if self.ignore else set(hosts) - self.policies.keys()
+
+    async def ensure(self, hosts: Iterable[str], scheme: str) -> None:
+        """Know the robots.txt of `hosts`, fetching (once per host) what is not known."""
+        for host in self.unknown(hosts):
+            task = self._tasks.get(host)
+            if task is None:  # workers share one fetch per host
+                task = asyncio.ensure_future(self._fetch_one(host, scheme))
+                self._tasks[host] = task
+            await asyncio.shield(task)
+
+    async def _fetch_one(self, host: str, scheme: str) -> RobotsPolicy:
+        response = await self._fetch(f"{scheme}://{host}/robots.txt")
+        return self.learn(host, response)
+
+    def allows(self, url: str) -> bool:
+        if self.ignore:
+            return True
+        policy = self.policies.get(host_of(url))
+        return policy is None or policy.allows(url, self._user_agent)
+
+    def close(self) -> None:
+        """Cancel fetches still under way: they must not outlive their domain."""
+        for task in self._tasks.values():
+            task.cancel()
