@@ -11,9 +11,7 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import filterfalse, repeat
-from urllib.parse import unquote
 
-import phonenumbers
 from lxml import etree
 from parsel import Selector
 from yarl import URL
@@ -26,6 +24,8 @@ from tui_scraper.engine.emails import (
     is_cloudflare_protection,
 )
 from tui_scraper.engine.fields import FieldSpec, read_fields
+from tui_scraper.engine.phones import phone_from_tel, phones_from_text
+from tui_scraper.engine.socials import social_profile
 from tui_scraper.engine.urls import canonicalize_parsed
 
 __all__ = ["Extraction", "extract"]
@@ -99,124 +99,6 @@ _PUNCTUATION = string.punctuation + (
     "\u201c\u201d\u2018\u2019\u201e\u201a\u00a1\u00bf\u00d7\u00f7"
 )
 
-# Cheap pre-filter for the (slow, pure Python) phone matcher: digit groups joined by the usual
-# phone punctuation, at least 7 digits, so lone years, prices and postcodes never reach Python.
-# Only a small window around each candidate goes to the matcher, which itself rejects dates,
-# prices and the like.
-# Up to 5 separators between digits: markup between groups leaves spaces ("+1</p> <p>(201)").
-_PHONE_CANDIDATE_RE = re.compile(r"\d(?:[ \u00a0\-.()/\u2010-\u2015]{0,5}\d){6,}")
-_PHONE_INTL_CANDIDATE_RE = re.compile(r"\+[ \u00a0(]*\d(?:[ \u00a0\-.()/\u2010-\u2015]{0,5}\d){6,}")
-# Dates parse as valid numbers in permissive plans (Germany's); the matcher would reject them,
-# but only after a costly parse.
-_DATE_RE = re.compile(r"\d{4}([\-./])\d{1,2}\1\d{1,2}|\d{1,2}([\-./])\d{1,2}\2\d{2,4}")
-_PHONE_MAX_DIGITS = 40  # longer runs are tables or IDs, not a list of a few numbers
-_PHONE_GATE_MAX_DIGITS = 17  # E.164 allows 15 digits, plus a trunk prefix and some slack
-_PHONE_CONTEXT = 3
-_PHONE_MAX_WINDOWS = 20  # bound the work on pages that are tables of numbers
-_TEL_MAX = 64
-_E164 = phonenumbers.PhoneNumberFormat.E164
-
-_SOCIAL_HOSTS = frozenset(
-    {
-        "twitter.com",
-        "x.com",
-        "facebook.com",
-        "instagram.com",
-        "linkedin.com",
-        "youtube.com",
-        "tiktok.com",
-        "github.com",
-        "pinterest.com",
-        "mastodon.social",
-        "threads.net",
-        "bsky.app",
-    }
-)
-# First path segments (lower-case) that are features of the network, not someone's profile:
-# share/intent dialogs, content pages, login and legal pages.
-_SOCIAL_NOT_PROFILE: dict[str, frozenset[str]] = {
-    "twitter.com": frozenset(
-        {
-            "intent",
-            "share",
-            "home",
-            "search",
-            "hashtag",
-            "i",
-            "explore",
-            "login",
-            "signup",
-            "settings",
-            "messages",
-            "notifications",
-            "tos",
-            "privacy",
-            "compose",
-        }
-    ),
-    "facebook.com": frozenset(
-        {
-            "sharer.php",
-            "sharer",
-            "share.php",
-            "share",
-            "dialog",
-            "plugins",
-            "login",
-            "login.php",
-            "home.php",
-            "watch",
-            "hashtag",
-            "policies",
-            "privacy",
-            "help",
-            "tr",
-            "events",
-            "photo.php",
-            "photo",
-            "story.php",
-            "permalink.php",
-            "search",
-        }
-    ),
-    "instagram.com": frozenset(
-        {"p", "reel", "reels", "tv", "explore", "stories", "accounts", "about", "legal"}
-    ),
-    "github.com": frozenset(
-        {
-            "login",
-            "join",
-            "signup",
-            "features",
-            "about",
-            "pricing",
-            "marketplace",
-            "topics",
-            "explore",
-            "settings",
-            "search",
-            "site",
-            "security",
-            "contact",
-            "collections",
-            "trending",
-        }
-    ),
-    "pinterest.com": frozenset({"pin", "search", "ideas", "today", "_", "login", "explore"}),
-    "bsky.app": frozenset({"intent", "search", "settings", "notifications", "feeds"}),
-}
-_SOCIAL_NOT_PROFILE["x.com"] = _SOCIAL_NOT_PROFILE["twitter.com"]
-# Networks whose profiles live under known prefixes only; everything else there is content.
-_SOCIAL_PROFILE_PREFIXES: dict[str, frozenset[str]] = {
-    "linkedin.com": frozenset({"in", "company", "school", "showcase", "pub"}),
-    "youtube.com": frozenset({"channel", "c", "user"}),
-}
-# Networks where a profile is "/@handle" (YouTube also accepts it).
-_SOCIAL_AT_HANDLE = frozenset(
-    {"youtube.com", "tiktok.com", "mastodon.social", "threads.net", "instagram.com"}
-)
-_SOCIAL_AT_ONLY = frozenset({"tiktok.com", "mastodon.social", "threads.net"})
-
 
 def _collapse(parts: Iterable[str]) -> str:
     """Concatenate text nodes and collapse all whitespace runs to one space."""
@@ -266,73 +148,6 @@ def _resolve(base: URL, href: str) -> URL | None:
     return url
 
 
-def _phone_from_tel(value: str, region: str | None, found: set[str]) -> None:
-    """Phone of a tel: URL (after the scheme): E.164 if possible, else its digits (and '+')."""
-    number = unquote(value).strip()
-    if not number or len(number) > _TEL_MAX:
-        return
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is not None and phonenumbers.is_possible_number(parsed):
-        found.add(phonenumbers.format_number(parsed, _E164))
-        return
-    # Keep what the site wrote: the number part before RFC 3966 parameters such as ";ext=".
-    digits = "".join(ch for ch in number.split(";", 1)[0] if ch.isdigit())
-    if digits:
-        found.add(("+" + digits) if number.lstrip().startswith("+") else digits)
-
-
-def _worth_matching(candidate: str, digits: int, region: str | None) -> bool:
-    """Cheap gate before the matcher: does the candidate as a whole parse to a valid number?
-
-    One parse costs a fraction of the matcher, which on failure retries every sub-group of the
-    candidate (years, prices, codes). Only long runs that may hold several numbers skip the gate.
-    """
-    if digits > _PHONE_GATE_MAX_DIGITS:
-        return True
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number)
-
-
-def _phones_from_text(text: str, region: str | None, found: set[str]) -> None:
-    """Run the phone matcher on small windows around plausible digit runs only."""
-    if region is None:
-        if "+" not in text:
-            return
-        candidates = _PHONE_INTL_CANDIDATE_RE
-    else:
-        candidates = _PHONE_CANDIDATE_RE
-    # The matcher wants a region; "ZZ" (unknown) makes it accept only "+" numbers.
-    matcher_region = region or "ZZ"
-    budget = _PHONE_MAX_WINDOWS
-    for match in candidates.finditer(text):
-        begin = match.start()
-        if begin and text[begin - 1].isalpha():
-            continue  # glued to letters ("DE123456789", a VAT id): not a phone number
-        digits = sum(map(str.isdigit, match.group()))
-        if digits > _PHONE_MAX_DIGITS or _DATE_RE.fullmatch(match.group()):
-            continue
-        budget -= 1
-        if budget < 0:
-            break  # a table of numbers; the first candidates are what a contact block holds
-        # A few characters of context let the matcher see a "+", "(" or adjacent letters. The
-        # gate gets no trailing context: parse() would read a following letter as a vanity digit.
-        start = max(0, begin - _PHONE_CONTEXT)
-        window = text[start : match.end() + _PHONE_CONTEXT]
-        try:
-            if not _worth_matching(text[start : match.end()], digits, matcher_region):
-                continue
-            for phone in phonenumbers.PhoneNumberMatcher(window, matcher_region):
-                found.add(phonenumbers.format_number(phone.number, _E164))
-        except Exception:  # the matcher is third-party heuristics; a bad window is skipped
-            continue
-
-
 def _count_words(text: str) -> int:
     """Whitespace-separated tokens, not counting those made only of punctuation/symbols."""
     if text.isascii():
@@ -349,47 +164,6 @@ def _count_words_unicode(text: str) -> int:
     return (
         len(tokens) - len(odd) + len(list(filter(None, map(str.strip, odd, repeat(_PUNCTUATION)))))
     )
-
-
-def _looks_like_profile(host: str, first: str, segments: list[str]) -> bool:
-    """Whether a path (first segment lower-cased) on a social network names a profile."""
-    if first.startswith("@") and len(first) > 1:
-        return host in _SOCIAL_AT_HANDLE
-    if host in _SOCIAL_AT_ONLY:
-        return False
-    if host in _SOCIAL_PROFILE_PREFIXES:
-        return first in _SOCIAL_PROFILE_PREFIXES[host] and len(segments) >= 2
-    if first in _SOCIAL_NOT_PROFILE.get(host, ()):
-        return False
-    if host == "bsky.app":
-        return first == "profile" and len(segments) >= 2
-    if host in ("twitter.com", "x.com"):
-        return "status" not in segments[1:]  # a single post is not the profile
-    return True
-
-
-def _social_profile(url: URL) -> str | None:
-    """The profile URL (query and fragment dropped) if url is a major network's profile page."""
-    host = url.raw_host.lower() if url.raw_host else ""
-    if host.startswith("www."):
-        host = host[4:]
-    elif host.startswith("m."):
-        host = host[2:]
-    if host not in _SOCIAL_HOSTS:
-        return None
-    segments = [s for s in url.raw_path.split("/") if s]
-    if not segments:
-        return None
-    first = segments[0].lower()
-    if not _looks_like_profile(host, first, segments):
-        return None
-    if host == "facebook.com" and first == "profile.php":
-        # The numeric id is the profile; without it the URL names nobody.
-        profile_id = url.query.get("id")
-        if not profile_id:
-            return None
-        return str(url.with_query({"id": profile_id}).with_fragment(None))
-    return str(url.with_query(None).with_fragment(None))
 
 
 def _parse(html: str) -> Selector | None:
@@ -484,7 +258,7 @@ def extract(
     if "data-cfemail" in html:  # a scan of the string costs far less than one of the tree
         for encoded in _CLOUDFLARE_EMAILS(root):
             emails_from_cloudflare(encoded, emails)
-    _phones_from_text(text, region, phones)
+    phones_from_text(text, region, phones)
 
     # Links resolve against <base href> (itself resolved against the page) when it is usable.
     page = _resolve(URL(), _clean_url(page_url)) if page_url else None
@@ -518,7 +292,7 @@ def extract(
                 if scheme == "mailto":
                     emails_from_mailto(rest, emails)
                 elif scheme == "tel":
-                    _phone_from_tel(rest, region, phones)
+                    phone_from_tel(rest, region, phones)
                 continue
         url = _resolve(base, href)
         if url is None:
@@ -534,7 +308,7 @@ def extract(
         seen.add(link)
         links.append(link)
         internal += in_scope
-        profile = _social_profile(url)
+        profile = social_profile(url)
         if profile is not None:
             socials.add(profile)
 
