@@ -13,8 +13,9 @@ import json
 import signal
 import sys
 
+from .perf import build_perf_web
 from .server import DemoServer
-from .sites import build_demo_web, build_perf_web
+from .web import build_demo_web
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""The same seeds build the same demo web, byte for byte.
+"""The demo web as modules: the same seeds build the same web, byte for byte, and the web
+imports no crawler code.
 
 The expected digests were computed from the demo web as it was before `demo/sites.py` was
 split into modules; a change of content (a page body, a status, any truth field) shows up
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import subprocess
+import sys
 from collections import deque
 
 from tui_scraper.demo import DemoFile, DemoPage, DemoSite, DemoWeb, build_demo_web, build_perf_web
@@ -85,3 +89,16 @@ def test_the_digest_sees_a_changed_page() -> None:
     changed["/"] = dataclasses.replace(changed["/"], status=500)
     other = DemoWeb({site.host: dataclasses.replace(site, pages=changed)}, web.seed)
     assert web_digest(other) != web_digest(web)
+
+
+def test_the_demo_web_imports_no_crawler_code() -> None:
+    code = (
+        "import json, sys, tui_scraper.demo, tui_scraper.demo.sites, tui_scraper.demo.__main__\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('tui_scraper.'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    loaded = json.loads(out)
+    assert "tui_scraper.demo.web" in loaded
+    assert [name for name in loaded if not name.startswith("tui_scraper.demo")] == []
