@@ -9,12 +9,16 @@ the commit.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
+import signal
 import subprocess
 import sys
 from collections import deque
+
+import aiohttp
 
 from tui_scraper.demo import DemoFile, DemoPage, DemoSite, DemoWeb, build_demo_web, build_perf_web
 
@@ -102,3 +106,65 @@ def test_the_demo_web_imports_no_crawler_code() -> None:
     loaded = json.loads(out)
     assert "tui_scraper.demo.web" in loaded
     assert [name for name in loaded if not name.startswith("tui_scraper.demo")] == []
+
+
+async def _serve_and_stop(*flags: str) -> list[dict[str, object]]:
+    """The JSON lines `python -m tui_scraper.demo --perf 2 3 FLAGS` prints around 4 requests."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tui_scraper.demo",
+        "--perf",
+        "2",
+        "3",
+        "--page-bytes",
+        "2000",
+        *flags,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        facts = json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout=20))
+        base = f"http://127.0.0.1:{facts['port']}"
+        async with aiohttp.ClientSession() as session:
+            for host, path in (
+                ("perf-0001.test", "/p/2"),
+                ("perf-0001.test", "/p/2"),
+                ("perf-0001.test", "/robots.txt"),
+                ("perf-0002.test", "/"),
+            ):
+                async with session.get(base + path, headers={"Host": host}) as resp:
+                    await resp.read()
+        proc.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(proc.stdout.read(), timeout=20)
+        assert await asyncio.wait_for(proc.wait(), timeout=10) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return [facts, *(json.loads(line) for line in rest.splitlines())]
+
+
+async def test_counters_are_printed_when_the_server_stops() -> None:
+    facts, counters = await _serve_and_stop("--counters")
+    assert facts["domains"] == ["perf-0001.test", "perf-0002.test"]
+    assert counters["requests"] == 4
+    assert counters["robots_txt"] == 1
+    assert counters["sitemap_xml"] == 0
+    assert counters["repeated"] == 1  # /p/2 twice
+    assert counters["hosts"] == 2
+    assert counters["max_per_host_in_flight"] == 1
+    assert set(counters) == {
+        "requests",
+        "robots_txt",
+        "sitemap_xml",
+        "repeated",
+        "hosts",
+        "max_hosts_in_flight",
+        "max_per_host_in_flight",
+        "mean_in_flight",
+    }
+
+
+async def test_without_counters_only_the_facts_are_printed() -> None:
+    assert len(await _serve_and_stop()) == 1
