@@ -15,7 +15,6 @@ Run with `--list` for the rows and `--help` for the options. Only 127.0.0.1 is c
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import contextlib
 import ctypes
@@ -299,16 +298,15 @@ def reap_orphans(exclude: set[int], timeout_s: float = 15.0) -> tuple[float, flo
 
 
 class DemoProcess:
-    """The perf demo web in its own process (this script's `--serve` mode, or the package's)."""
+    """The perf demo web in its own process: `python -m tui_scraper.demo --perf [--counters]`."""
 
     def __init__(
         self, python: str, row: Row, page_bytes: int, latency: float, plain: bool, folder: Path
     ) -> None:
-        if plain:
-            cmd = [python, "-m", "tui_scraper.demo", "--perf", str(row.sites), str(row.pages)]
-        else:
-            cmd = [python, str(Path(__file__).resolve()), "--serve", str(row.sites), str(row.pages)]
+        cmd = [python, "-m", "tui_scraper.demo", "--perf", str(row.sites), str(row.pages)]
         cmd += ["--page-bytes", str(page_bytes), "--latency", str(latency)]
+        if not plain:
+            cmd.append("--counters")
         self.command = cmd
         self._err = (folder / "demo.stderr").open("wb")
         self.proc = subprocess.Popen(
@@ -574,64 +572,6 @@ def _run_crawler(
         gc=gc_stats,
         samples=samples,
     )
-
-
-# -- the --serve mode: the perf web with request counters ------------------------------------
-
-
-def serve(sites: int, pages: int, page_bytes: int, latency: float) -> int:
-    """Serve the perf web like `python -m tui_scraper.demo --perf`; print counters on SIGTERM."""
-    from tui_scraper.demo import DemoServer, build_perf_web
-
-    async def main() -> None:
-        web = build_perf_web(sites, pages, page_bytes=page_bytes, seed=0)
-        server = DemoServer(web, latency=latency)
-        await server.start("127.0.0.1", 0)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        info = {
-            "port": server.port,
-            "tls_port": server.tls_port,
-            "refused_port": server.refused_port,
-            "ca_bundle": server.ca_path,
-            "domains": web.demo_domains(),
-        }
-        print(json.dumps(info), flush=True)
-        sampler = asyncio.create_task(sample_in_flight(server.stats))
-        await stop.wait()
-        sampler.cancel()
-        in_flight = await sampler
-        hosts = server.stats.hosts.values()
-        counts = {
-            "requests": server.stats.total_requests,
-            "robots_txt": sum(h.path_counts["/robots.txt"] for h in hosts),
-            "sitemap_xml": sum(h.path_counts["/sitemap.xml"] for h in hosts),
-            "repeated": sum(n - 1 for h in hosts for n in h.path_counts.values() if n > 1),
-            "hosts": len(server.stats.hosts),
-            "max_hosts_in_flight": server.stats.max_hosts_in_flight,
-            "max_per_host_in_flight": max((h.max_in_flight for h in hosts), default=0),
-            "mean_in_flight": in_flight,
-        }
-        await server.stop()
-        print(json.dumps(counts), flush=True)
-
-    asyncio.run(main())
-    return 0
-
-
-async def sample_in_flight(stats: Any, every_s: float = 0.005) -> float:
-    """Mean requests in flight at the server, from its first request to its last answer."""
-    values: list[int] = []
-    with contextlib.suppress(asyncio.CancelledError):
-        while True:
-            await asyncio.sleep(every_s)
-            if stats.total_requests:
-                values.append(stats.in_flight)
-    while values and not values[-1]:
-        values.pop()
-    return sum(values) / len(values) if values else 0.0
 
 
 # -- profile analysis -------------------------------------------------------------------------
@@ -1137,10 +1077,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--plain-demo",
         action="store_true",
-        help="serve with `python -m tui_scraper.demo` (no server counters)",
+        help="serve without the demo web's `--counters` (no server counters)",
     )
     p.add_argument("--python", default=sys.executable, help="interpreter of both processes")
-    p.add_argument("--serve", nargs=2, type=int, metavar=("SITES", "PAGES"), help=argparse.SUPPRESS)
     return p
 
 
@@ -1180,8 +1119,6 @@ def custom_row(key: str) -> Row | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts = parser().parse_args(argv)
-    if opts.serve:
-        return serve(*opts.serve, opts.page_bytes, opts.latency)
     if opts.analyze:
         print(analyze(opts.analyze, opts.ms_per_page), end="")
         return 0

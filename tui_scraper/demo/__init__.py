@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .perf import build_perf_web
 from .server import DEMO_LATENCY_S, DemoServer, DemoStats, HostStats
-from .sites import DemoFile, DemoPage, DemoSite, DemoWeb, build_demo_web, build_perf_web
+from .truth import DemoFile, DemoPage, DemoSite, DemoWeb
+from .web import build_demo_web
 
 __all__ = [
     "DEMO_LATENCY_S",

@@ -22,18 +22,10 @@ from typing import Any
 from aiohttp import web
 
 from .dns import DemoDnsProtocol, start_dns_server
-from .sites import (
-    COOKIE_WALL_COOKIE,
-    HTML_UTF8,
-    HUGE_CHUNK_BYTES,
-    METADATA_URL,
-    NOT_FOUND_BODY,
-    DemoFile,
-    DemoPage,
-    DemoSite,
-    DemoWeb,
-)
+from .kinds import COOKIE_WALL_COOKIE, HUGE_CHUNK_BYTES, METADATA_URL
+from .special import NOT_FOUND_BODY
 from .tls import DemoCertificates
+from .truth import HTML_UTF8, DemoFile, DemoPage, DemoSite, DemoWeb
 
 _FIRST_TRY_STATUS = {"flaky_503": 503, "rate_limited_429": 429}
 
