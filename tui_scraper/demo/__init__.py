@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .perf import build_perf_web
-from .server import DEMO_LATENCY_S, DemoServer, DemoStats, HostStats
+from .server import DEMO_LATENCY_S, DemoServer
+from .stats import DemoStats, HostStats
 from .truth import DemoFile, DemoPage, DemoSite, DemoWeb
 from .web import build_demo_web
 

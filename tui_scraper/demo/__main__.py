@@ -17,7 +17,8 @@ import sys
 from typing import Any
 
 from .perf import build_perf_web
-from .server import DemoServer, DemoStats
+from .server import DemoServer
+from .stats import DemoStats
 from .web import build_demo_web
 
 
