@@ -408,7 +408,8 @@ async def test_history_opens_and_exports_a_batch(tmp_path: Path, demo_server: De
         assert "acme-plumbing.test" in screen_text(app)
         await pilot.press("enter")
         assert isinstance(app.screen, DomainScreen)
-        assert app.screen.query_one("#pages").row_count == 3
+        pages = app.screen.query_one("#pages")
+        await wait_for(pilot, lambda: pages.row_count == 3)  # read in a worker
         await pilot.press("escape", "escape", "escape")
         assert isinstance(app.screen, BatchScreen)
 

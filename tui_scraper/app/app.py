@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
-from tui_scraper.app.screens.domain import DomainScreen
+from tui_scraper.app.screens.domain import DomainScreen, PageLoader
 from tui_scraper.app.screens.help import HelpScreen
 from tui_scraper.app.screens.history import HistoryScreen
 from tui_scraper.app.screens.start import StartScreen
@@ -263,9 +263,19 @@ class ScraperApp(App[int]):
 
     # -- navigation ---------------------------------------------------------
 
-    def open_domain(self, row: DomainRow, *, live: bool, max_pages: int) -> None:
-        """Show one domain's pages, live or from the store."""
-        self.push_screen(DomainScreen(row, live=live, max_pages=max_pages, clock=self.clock))
+    def open_domain(
+        self,
+        row: DomainRow,
+        *,
+        live: bool,
+        max_pages: int,
+        load_pages: PageLoader | None = None,
+    ) -> None:
+        """Show one domain's pages, live or (`load_pages`, read in a thread) from the store."""
+        screen = DomainScreen(
+            row, live=live, max_pages=max_pages, clock=self.clock, load_pages=load_pages
+        )
+        self.push_screen(screen)
 
     def action_help(self) -> None:
         """Show every key."""

@@ -54,17 +54,17 @@ class PageRow:
         )
 
 
-def _keep(kept: dict[str, None], values: Iterable[str]) -> int:
-    """Add values to a capped ordered set; returns how many new ones did not fit."""
-    cut = 0
-    for value in values:
-        if value in kept:
-            continue
-        if len(kept) < MAX_DOMAIN_CONTACTS:
-            kept[value] = None
-        else:
-            cut += 1
-    return cut
+def _keep(kept: dict[str, None], values: list[str]) -> int:
+    """Add values to a capped ordered set; returns how many did not fit.
+
+    Once the set is full the rest are counted, not compared: a page's list may be
+    100,000 long, and the count is made exact by the domain document at the end.
+    """
+    for index, value in enumerate(values):
+        if len(kept) >= MAX_DOMAIN_CONTACTS:
+            return len(values) - index
+        kept[value] = None
+    return 0
 
 
 @dataclass(slots=True)
@@ -172,8 +172,9 @@ class DomainRow:
     def add_page(self, page: PageRecord, at: float | None) -> None:
         """Record one page: its row, the contacts it adds and its error."""
         self.page_rows.append(PageRow.from_page(page, at))
-        for kind in CONTACT_KINDS:
-            values = page.get(kind) or ()  # type: ignore[misc]
+        # A domain document, once taken, already holds every page's contacts.
+        for kind in CONTACT_KINDS if self.record is None else ():
+            values = page.get(kind) or []  # type: ignore[misc]
             if values:
                 cut = _keep(self.contacts(kind), values)
                 if cut:
