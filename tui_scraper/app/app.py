@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui_scraper.app.screens.batch import BatchScreen
@@ -46,7 +48,6 @@ class ScraperApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "tui-scraper"
-    ENABLE_COMMAND_PALETTE = False
     # Not a priority binding, so the start screen's own ctrl+q (shown in its footer) wins there.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
@@ -260,6 +261,37 @@ class ScraperApp(App[int]):
             for screen in self.screen_stack:
                 if isinstance(screen, BatchScreen):
                     screen.flush()
+
+    # -- the command palette ------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, every action the screen offers now, and each theme."""
+        titles: set[str] = set()
+        for command in super().get_system_commands(screen):
+            titles.add(command.title)
+            yield command
+        seen: set[tuple[int, str]] = set()
+        for active in screen.active_bindings.values():
+            binding, node = active.binding, active.node
+            key = (id(node), binding.action)
+            hidden = not binding.show or binding.action.endswith("command_palette")
+            if hidden or not active.enabled or key in seen:
+                continue  # cursor keys, aliases, and actions that do nothing now
+            seen.add(key)
+            title = binding.description or binding.action
+            if title in titles:
+                continue  # Quit, say: Textual's own entry runs the same action
+            titles.add(title)
+            keys = binding.key_display or self.get_key_display(binding)
+            help_text = f"{binding.tooltip or title} (key: {keys})"
+            yield SystemCommand(title, help_text, partial(self.run_action, binding.action, node))
+        for name in sorted(self.available_themes):
+            yield SystemCommand(
+                f"Theme: {name}",
+                f"Switch to the {name} theme",
+                partial(setattr, self, "theme", name),
+                discover=False,  # listed when searched for; "Theme" opens the picker
+            )
 
     # -- navigation ---------------------------------------------------------
 

@@ -115,7 +115,8 @@ class BatchScreen(AppScreen):
         yield DomainTable(self.session.state.max_pages, id="domains")
         yield Static(id="row-detail")
         yield Log(max_lines=LOG_MAX_LINES, id="events")
-        yield Footer(compact=True)
+        # No room for "^p palette" beside every key at 80 columns; help lists ctrl+p.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = f"batch {self.session.batch_id[:8]}"
