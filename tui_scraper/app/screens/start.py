@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, Static, TextArea
+from textual.worker import get_current_worker
 
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import LoadFileScreen
@@ -20,6 +21,8 @@ from tui_scraper.text import safe_text
 # Counting waits for a pause in typing, so pasting 10,000 lines parses once.
 DEBOUNCE_S = 0.15
 MAX_REJECTED_SHOWN = 100
+# Longer lists are parsed in a thread (100,000 domains take a second or more).
+INLINE_PARSE_CHARS = 20_000
 
 
 class StartScreen(AppScreen):
@@ -40,7 +43,9 @@ class StartScreen(AppScreen):
         self.initial_settings = settings
         self.domains_text = domains_text
         self.db_path = db_path
-        self.parsed = parse_targets(domains_text)
+        self.parsed = ParsedTargets([], [])
+        self._parsed_text: str | None = None
+        """The text `parsed` was parsed from; None while a parse is pending."""
         self._debounce: Timer | None = None
         self.is_ready = False
 
@@ -70,7 +75,7 @@ class StartScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.query_one("#domains", TextArea).focus()
-        self._show_counts()
+        self._count(self.domains_text)
         self.is_ready = True
         # After this refresh the settings form's inputs exist, so Start can read them.
         self.call_after_refresh(self.scraper.maybe_autostart)
@@ -83,16 +88,40 @@ class StartScreen(AppScreen):
 
     def _recount(self) -> None:
         self._debounce = None
-        self.parsed = parse_targets(self.query_one("#domains", TextArea).text)
+        self._count(self.query_one("#domains", TextArea).text)
+
+    def _count(self, text: str, then_start: bool = False) -> None:
+        """Parse the list: at once when short, else in a thread while the screen answers."""
+        if text == self._parsed_text:
+            self._counted(text, self.parsed, then_start)
+        elif len(text) <= INLINE_PARSE_CHARS:
+            self._counted(text, parse_targets(text), then_start)
+        else:
+            self._parsed_text = None
+            self.query_one("#input-summary", Static).update(
+                Text(f"counting {text.count(chr(10)) + 1:,} lines…", style="dim", end="")
+            )
+            self._parse_in_thread(text, then_start)
+
+    @work(thread=True, exclusive=True, group="parse-domains")
+    def _parse_in_thread(self, text: str, then_start: bool) -> None:
+        parsed = parse_targets(text)
+        if not get_current_worker().is_cancelled:  # a newer parse replaced this one
+            self.app.call_from_thread(self._counted, text, parsed, then_start)
+
+    def _counted(self, text: str, parsed: ParsedTargets, then_start: bool) -> None:
+        self.parsed, self._parsed_text = parsed, text
         self._show_counts()
+        if then_start:
+            self._start(parsed)
 
     def _show_counts(self) -> None:
         parsed = self.parsed
         valid, rejected = len(parsed.targets), len(parsed.rejected)
         summary = Text(end="")
-        summary.append(f"{valid} valid", style="bold green" if valid else "dim")
+        summary.append(f"{valid:,} valid", style="bold green" if valid else "dim")
         summary.append(" · ")
-        summary.append(f"{rejected} rejected", style="bold red" if rejected else "dim")
+        summary.append(f"{rejected:,} rejected", style="bold red" if rejected else "dim")
         self.query_one("#input-summary", Static).update(summary)
         lines = Text(end="")
         for rejection in parsed.rejected[:MAX_REJECTED_SHOWN]:
@@ -104,18 +133,15 @@ class StartScreen(AppScreen):
         self.query_one("#rejected", Static).update(lines)
         self.query_one("#rejected-pane").display = bool(rejected)
 
-    def current_input(self) -> ParsedTargets:
-        """The domains as typed now (not waiting for the debounce)."""
+    def action_start(self) -> None:
+        """Start a batch of the domains as typed now (not waiting for the debounce)."""
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        self.parsed = parse_targets(self.query_one("#domains", TextArea).text)
-        self._show_counts()
-        return self.parsed
+        self._count(self.query_one("#domains", TextArea).text, then_start=True)
 
-    def action_start(self) -> None:
+    def _start(self, parsed: ParsedTargets) -> None:
         """Start a batch, or say clearly why not."""
-        parsed = self.current_input()
         try:
             settings = self.query_one(SettingsForm).settings()
         except SettingError as error:
@@ -144,4 +170,5 @@ class StartScreen(AppScreen):
         current = area.text.rstrip("\n")
         area.text = f"{current}\n{text}" if current else text
         self._recount()
-        self.notify(f"{len(self.parsed.targets)} valid domains in the list now", markup=False)
+        if self._parsed_text is not None:  # counted already (a long list is counted in a thread)
+            self.notify(f"{len(self.parsed.targets):,} valid domains in the list now", markup=False)
