@@ -79,7 +79,7 @@ class ScraperApp(App[int]):
         self.session: BatchSession | None = None
         self.batch_worker: Worker[BatchStatus] | None = None
         self._mounted = False
-        self._closed = False
+        self._resources_closed = False
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -128,9 +128,9 @@ class ScraperApp(App[int]):
 
     async def close_everything(self) -> None:
         """Stop the batch (left interrupted), the writer, the demo server and the store."""
-        if self._closed:
+        if self._resources_closed:
             return
-        self._closed = True
+        self._resources_closed = True
         await self.interrupt_batch()
         if self.demo_server is not None:
             await self.demo_server.stop()

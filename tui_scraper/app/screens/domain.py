@@ -7,6 +7,7 @@ addresses answers keys while it loads.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 
 from rich.text import Text
@@ -25,7 +26,7 @@ from tui_scraper.text import safe_text
 
 REFRESH_INTERVAL_S = 0.25
 # Rows added to the page table per redraw, so a big domain fills it without a stall.
-PAGE_ROWS_PER_REFRESH = 500
+PAGE_ROWS_PER_REFRESH = 150
 # Stored pages handed from the loading thread to the screen at a time.
 LOAD_CHUNK = 200
 # Contacts of each kind listed; the rest are counted (the store and exports have them all).
@@ -83,7 +84,7 @@ class DomainScreen(AppScreen):
         self.max_pages = max_pages
         self.clock = clock
         self.load_pages = load_pages
-        self.loading = load_pages is not None
+        self.reading_pages = load_pages is not None
         self._shown_version = -1
         self._shown_pages = 0
         self._shown_contacts = -1
@@ -106,7 +107,11 @@ class DomainScreen(AppScreen):
         self.refresh_view()
         self.set_interval(REFRESH_INTERVAL_S, self.refresh_view)
         if self.load_pages is not None:
-            self._load(self.load_pages)
+            # What exists now lives on: keep the cyclic GC from rescanning it while pages
+            # pour in (a full collection of the app's heap pauses the screen ~100 ms).
+            gc.freeze()
+            # After the first frame: the screen shows before the reading competes with it.
+            self.call_after_refresh(self._load, self.load_pages)
 
     @work(thread=True, exclusive=True, group="domain-pages")
     def _load(self, load_pages: PageLoader) -> None:
@@ -124,7 +129,8 @@ class DomainScreen(AppScreen):
         if record is not None:
             self.row.add_stored_pages(record, pages)
         if last:
-            self.loading = False
+            gc.freeze()
+            self.reading_pages = False
             self.row.version += 1
 
     def refresh_view(self) -> None:
@@ -187,7 +193,7 @@ class DomainScreen(AppScreen):
             text.append(f"  {row.errors} errors", style="red")
         if row.started is not None:
             text.append(f"  {duration(row.elapsed(self.clock()))}")
-        if self.loading or self._shown_pages < len(row.page_rows):
+        if self.reading_pages or self._shown_pages < len(row.page_rows):
             text.append(f"  loading pages… {len(row.page_rows):,}", style="dim")
         final_url = row.record.get("final_url") if row.record else None
         text.append("\n")
