@@ -10,7 +10,7 @@ even for 100,000 domains.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tui_scraper.app.state import BatchState, DomainRow, Rows
@@ -61,6 +61,8 @@ class TableView:
     """The reverse of the sort's natural order (names A-Z, numbers largest first)."""
     filter: RowFilter = RowFilter.ALL
     search: str = ""
+    _by_name: list[str] = field(default_factory=list, repr=False)
+    """Every job id by domain name, made once per batch size (names never change)."""
 
     @property
     def narrowed(self) -> bool:
@@ -102,11 +104,27 @@ class TableView:
         if self.search:
             needle = self.search.lower()
             jobs = [job_id for job_id in jobs if needle in _name(rows, job_id)]
-        if self.sort != SortKey.STATE:
-            jobs.sort(key=_sort_key(self.sort, state, now), reverse=self.sort != SortKey.DOMAIN)
+        if self.sort == SortKey.DOMAIN:
+            jobs = self._names_order(state, jobs)
+        elif self.sort != SortKey.STATE:
+            # Queued domains have nothing to sort by: they keep their order, last.
+            waiting = state.waiting
+            started = [job_id for job_id in jobs if job_id not in waiting]
+            started.sort(key=_sort_key(self.sort, state, now), reverse=True)
+            jobs = [*started, *(job_id for job_id in jobs if job_id in waiting)]
         if self.descending:
             jobs.reverse()
         return jobs
+
+    def _names_order(self, state: BatchState, jobs: list[str]) -> list[str]:
+        """`jobs` by domain name, read off the batch's name order (sorted once)."""
+        if len(self._by_name) != len(state.order):
+            names = {job_id: _name(state.rows, job_id) for job_id in state.order}
+            self._by_name = sorted(state.order, key=names.__getitem__)
+        if len(jobs) == len(state.order):
+            return list(self._by_name)
+        wanted = set(jobs)
+        return [job_id for job_id in self._by_name if job_id in wanted]
 
 
 def _name(rows: Rows, job_id: str) -> str:
@@ -117,14 +135,11 @@ def _name(rows: Rows, job_id: str) -> str:
     return rows[job_id].domain
 
 
-def _sort_key(sort: SortKey, state: BatchState, now: float) -> Callable[[str], object]:
+def _sort_key(sort: SortKey, state: BatchState, now: float) -> Callable[[str], float]:
+    """The number a started domain sorts by (largest first)."""
     rows = state.rows
-    if sort == SortKey.DOMAIN:
-        return lambda job_id: _name(rows, job_id)
 
     def number(job_id: str) -> float:
-        if job_id in rows.pending:
-            return -1.0  # not started: nothing to count yet
         row: DomainRow = rows[job_id]
         if sort == SortKey.PAGES:
             return row.pages

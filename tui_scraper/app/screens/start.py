@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, Static, TextArea
 from textual.worker import get_current_worker
@@ -23,6 +24,30 @@ DEBOUNCE_S = 0.15
 MAX_REJECTED_SHOWN = 100
 # Longer lists are parsed in a thread (100,000 domains take a second or more).
 INLINE_PARSE_CHARS = 20_000
+# A paste or a file of more lines is held beside the text area, not in it: Textual's
+# TextArea takes seconds to take in and draw 100,000 lines.
+BULK_LINES = 2000
+
+
+def is_bulk(text: str) -> bool:
+    """Whether a list is too long to edit in the text area."""
+    return text.count("\n") >= BULK_LINES
+
+
+class DomainsArea(TextArea):
+    """The domain list; a very long paste is handed to the screen instead of inserted."""
+
+    class BulkPasted(Message):
+        """A paste of BULK_LINES lines or more."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        if is_bulk(event.text):
+            event.prevent_default()  # TextArea's own handler would insert it
+            self.post_message(self.BulkPasted(event.text))
 
 
 class StartScreen(AppScreen):
@@ -33,6 +58,13 @@ class StartScreen(AppScreen):
         Binding(
             "ctrl+o", "load", "Load file", key_display="^o", tooltip="Load domains from a file"
         ),
+        Binding(
+            "ctrl+r",
+            "drop_bulk",
+            "Drop pasted",
+            key_display="^r",
+            tooltip="Remove the long pasted or loaded list held beside the text area",
+        ),
         Binding("f2", "app.history", "History", key_display="F2", tooltip="Earlier batches"),
         Binding("f1", "app.help", "Help", key_display="F1", tooltip="List every key"),
         Binding("ctrl+q", "app.quit", "Quit", key_display="^q", tooltip="Quit"),
@@ -41,7 +73,9 @@ class StartScreen(AppScreen):
     def __init__(self, settings: Settings, domains_text: str, db_path: str) -> None:
         super().__init__()
         self.initial_settings = settings
-        self.domains_text = domains_text
+        # A long prefilled list (`-f big.txt`) is held aside like a long paste.
+        self.bulk_text = domains_text if is_bulk(domains_text) else ""
+        self.domains_text = "" if self.bulk_text else domains_text
         self.db_path = db_path
         self.parsed = ParsedTargets([], [])
         self._parsed_text: str | None = None
@@ -55,7 +89,7 @@ class StartScreen(AppScreen):
         with Horizontal(id="start-body"):
             with Vertical(id="domains-pane"):
                 yield Label("Domains, one a line (commas and spaces also separate)")
-                area = TextArea(
+                area = DomainsArea(
                     self.domains_text,
                     id="domains",
                     soft_wrap=False,
@@ -64,6 +98,7 @@ class StartScreen(AppScreen):
                 )
                 area.cursor_blink = blink
                 yield area
+                yield Static(id="bulk-note")
                 yield Static(id="input-summary")
                 with VerticalScroll(id="rejected-pane"):
                     yield Static(id="rejected")
@@ -75,7 +110,8 @@ class StartScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.query_one("#domains", TextArea).focus()
-        self._count(self.domains_text)
+        self._show_bulk()
+        self._count(self.all_text())
         self.is_ready = True
         # After this refresh the settings form's inputs exist, so Start can read them.
         self.call_after_refresh(self.scraper.maybe_autostart)
@@ -86,9 +122,46 @@ class StartScreen(AppScreen):
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, self._recount)
 
+    def all_text(self) -> str:
+        """The list to crawl: the text area's lines, then any long list held aside."""
+        text = self.query_one("#domains", TextArea).text
+        if not self.bulk_text:
+            return text
+        return f"{text}\n{self.bulk_text}" if text.strip() else self.bulk_text
+
+    def _show_bulk(self) -> None:
+        note = self.query_one("#bulk-note", Static)
+        note.display = bool(self.bulk_text)
+        if self.bulk_text:
+            lines = self.bulk_text.count("\n") + 1
+            note.update(Text(f"+ {lines:,} lines pasted aside (too many to edit here)", end=""))
+        self.refresh_bindings()
+
+    @on(DomainsArea.BulkPasted)
+    def _bulk_pasted(self, event: DomainsArea.BulkPasted) -> None:
+        self.add_bulk(event.text)
+
+    def add_bulk(self, text: str) -> None:
+        """Hold a long list beside the text area and count it."""
+        self.bulk_text = f"{self.bulk_text}\n{text}" if self.bulk_text else text
+        self._show_bulk()
+        self._recount()
+
+    def action_drop_bulk(self) -> None:
+        """Remove the long list held aside."""
+        self.bulk_text = ""
+        self._show_bulk()
+        self._recount()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show the drop key only while a long list is held aside."""
+        if action == "drop_bulk":
+            return bool(self.bulk_text)
+        return True
+
     def _recount(self) -> None:
         self._debounce = None
-        self._count(self.query_one("#domains", TextArea).text)
+        self._count(self.all_text())
 
     def _count(self, text: str, then_start: bool = False) -> None:
         """Parse the list: at once when short, else in a thread while the screen answers."""
@@ -138,7 +211,7 @@ class StartScreen(AppScreen):
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        self._count(self.query_one("#domains", TextArea).text, then_start=True)
+        self._count(self.all_text(), then_start=True)
 
     def _start(self, parsed: ParsedTargets) -> None:
         """Start a batch, or say clearly why not."""
@@ -165,6 +238,9 @@ class StartScreen(AppScreen):
 
     def _loaded(self, text: str | None) -> None:
         if text is None:
+            return
+        if is_bulk(text):
+            self.add_bulk(text)
             return
         area = self.query_one("#domains", TextArea)
         current = area.text.rstrip("\n")

@@ -24,13 +24,13 @@ from textual.strip import Strip
 
 from tui_scraper.app.format import COLUMN_KEYS, domain_columns, row_cells
 from tui_scraper.app.state import BatchState
-from tui_scraper.app.view import LIVE_SORTS, SORT_COLUMNS, TableView
+from tui_scraper.app.view import LIVE_SORTS, SORT_COLUMNS, SortKey, TableView
 
 # Strips kept: every visible row of a big terminal in both cursor states, several times.
 STRIP_CACHE_SIZE = 1024
-# A view over this many domains that re-sorts as they crawl does so at most once a second.
+# A sorted view of more domains than this is redone at most once a RESORT_INTERVAL_S.
 BIG_VIEW = 5000
-LIVE_SORT_INTERVAL_S = 1.0
+RESORT_INTERVAL_S = 1.0
 CELL_PADDING = 1
 
 
@@ -144,10 +144,11 @@ class DomainTable(ScrollView, can_focus=True):
         self.state, self._now = state, now
         view = self.view
         key = (state.view_version, view.sort, view.descending, view.filter, view.search)
-        live = view.sort in LIVE_SORTS and bool(state.active)
-        if live and len(self.jobs) > BIG_VIEW and now - self._sorted_at < LIVE_SORT_INTERVAL_S:
-            live = False
-        if force or key != self._view_key or live:
+        stale = key != self._view_key or (view.sort in LIVE_SORTS and bool(state.active))
+        if stale and view.sort != SortKey.STATE and len(self.jobs) > BIG_VIEW:
+            # A sorted view of many domains follows the crawl once a second, not every flush.
+            stale = now - self._sorted_at >= RESORT_INTERVAL_S
+        if force or stale:
             self._view_key = key
             self._sorted_at = now
             self._set_jobs(view.rows(state, now))
