@@ -47,6 +47,14 @@ class PageTable(FitTable):
     BINDINGS = [Binding("enter", "select_cursor", "Open", show=False)]
 
 
+def emails_text(page: PageRow) -> str:
+    """A page's emails for its cell; a long list starts with its count (the rest is cut)."""
+    listed = ", ".join(page.emails)
+    if not page.emails_cut:
+        return listed
+    return f"{len(page.emails) + page.emails_cut:,} emails: {listed}"
+
+
 def page_cells(page: PageRow) -> tuple[Text, ...]:
     """A page's cells in PAGE_COLUMNS order; every web value shown literally."""
     title = page.title if page.title is not None else (page.error or "")
@@ -54,7 +62,7 @@ def page_cells(page: PageRow) -> tuple[Text, ...]:
         status_code(page.status),
         plain(title, 200, "" if page.title is not None else "red"),
         Text(f"+{duration(page.at)}" if page.at is not None else "", end=""),
-        plain(", ".join(page.emails) + (f" +{page.emails_cut:,}" if page.emails_cut else ""), 200),
+        plain(emails_text(page), 200),
         plain(page.url, 300, "dim"),
     )
 

@@ -134,7 +134,7 @@ class StartScreen(AppScreen):
         note.display = bool(self.bulk_text)
         if self.bulk_text:
             lines = self.bulk_text.count("\n") + 1
-            note.update(Text(f"+ {lines:,} lines pasted aside (too many to edit here)", end=""))
+            note.update(Text(f"+ {lines:,} pasted lines, not shown", end=""))
         self.refresh_bindings()
 
     @on(DomainsArea.BulkPasted)
