@@ -225,6 +225,7 @@ class DomainScreen(AppScreen):
             if more:
                 text.append(f"… and {more:,} more\n", style="dim")
             text.append("\n")
+        text.rstrip()
         return text
 
     def _problems(self) -> Text:

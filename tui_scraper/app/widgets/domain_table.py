@@ -114,6 +114,8 @@ class DomainTable(ScrollView, can_focus=True):
         self.jobs: list[str] = []
         """The job ids listed, in order."""
         self.cursor_row = 0
+        self.cursor_moved = False
+        """Whether the user moved the cursor: until then it stays on the top row."""
         self.state: BatchState | None = None
         self._now = 0.0
         self._view_key: tuple[object, ...] | None = None
@@ -168,7 +170,7 @@ class DomainTable(ScrollView, can_focus=True):
         self.jobs = jobs
         self.virtual_size = Size(self.size.width, len(jobs) + 1)
         index = self.cursor_row
-        if selected is not None:
+        if selected is not None and self.cursor_moved:
             # Filtered out: the cursor stays where it was.
             with contextlib.suppress(ValueError):
                 index = jobs.index(selected)
@@ -198,6 +200,7 @@ class DomainTable(ScrollView, can_focus=True):
             self.post_message(self.Selected(job_id))
 
     def _move_to(self, index: int) -> None:
+        self.cursor_moved = True
         index = max(0, min(index, len(self.jobs) - 1))
         if index == self.cursor_row or not self.jobs:
             return
@@ -304,7 +307,11 @@ class DomainTable(ScrollView, can_focus=True):
     def _line(self, cells: tuple[Text, ...], style: Style, width: int) -> Strip:
         line = Text(end="", no_wrap=True)
         pad = " " * CELL_PADDING
+        room = width - self.styles.scrollbar_size_vertical
         for column_width, cell in zip(self.widths, cells, strict=False):
+            room -= column_width + 2 * CELL_PADDING
+            if room < 0 and line:
+                break  # a column that does not fit is left out, not cut
             cell = cell.copy()
             cell.truncate(column_width, overflow="ellipsis", pad=True)
             line.append(pad)
