@@ -154,11 +154,14 @@ def big_start(count: int, seconds: float, concurrency: int) -> dict[str, list[fl
                         lambda t=target: f"concurrency {t} " in str(status.render()),
                     )
                 elif kind == 1 and table.row_count > 2:
-                    row = table.cursor_row
-                    key = "down" if row == 0 else "up"
-                    target = row + (1 if key == "down" else -1)
+                    # The cursor follows its domain as the order moves: check the domain.
+                    before = table.selected_job()
+                    key = "down" if table.cursor_row == 0 else "up"
                     await timer.press(
-                        f"{phase} (down/up)", key, None, lambda t=target: table.cursor_row == t
+                        f"{phase} (down/up)",
+                        key,
+                        None,
+                        lambda b=before: table.selected_job() != b,
                     )
                 elif kind == 3 and table.row_count:
                     sort = table.view.sort

@@ -102,7 +102,8 @@ class BatchScreen(AppScreen):
         self.session = session
         self._shown_status: BatchStatus | None = None
         self._shown_paused = False
-        self._shown_failed = 0
+        self._shown_failed = False
+        self._shown_narrowed = False
         self._shown_domains = 0
         self._frozen_at = 0.0
         self._status_plain = ""
@@ -159,12 +160,13 @@ class BatchScreen(AppScreen):
         changed = (
             state.status != self._shown_status
             or state.paused != self._shown_paused
-            or state.failed != self._shown_failed
+            # Whether any failed (the retry key), not how many: the footer is costly to redo.
+            or bool(state.failed) != self._shown_failed
         )
         if changed:
             self._shown_status = state.status
             self._shown_paused = state.paused
-            self._shown_failed = state.failed
+            self._shown_failed = bool(state.failed)
             status = state.status.value if state.status else "starting"
             self.sub_title = f"batch {self.session.batch_id[:8]} · {status}"
             self.refresh_bindings()
@@ -328,7 +330,10 @@ class BatchScreen(AppScreen):
         table.sync(self.session.state, self.session.state.clock(), force=True)
         self._draw_view_bar()
         self._draw_detail()
-        self.refresh_bindings()
+        narrowed = self.query_one(DomainTable).view.narrowed
+        if narrowed != self._shown_narrowed:  # the escape key's action changes
+            self._shown_narrowed = narrowed
+            self.refresh_bindings()
         self.repaint_now()
 
     def action_sort(self) -> None:
