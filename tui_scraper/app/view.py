@@ -109,22 +109,41 @@ class TableView:
         elif self.sort != SortKey.STATE:
             # Queued domains have nothing to sort by: they keep their order, last.
             waiting = state.waiting
-            started = [job_id for job_id in jobs if job_id not in waiting]
+            if len(jobs) == len(state.order):  # the whole batch: its sets, not a scan
+                started, queued = [*state.active, *state.ended, *state.stopped], list(waiting)
+            else:
+                started = [job_id for job_id in jobs if job_id not in waiting]
+                queued = [job_id for job_id in jobs if job_id in waiting]
             started.sort(key=_sort_key(self.sort, state, now), reverse=True)
-            jobs = [*started, *(job_id for job_id in jobs if job_id in waiting)]
+            jobs = [*started, *queued]
         if self.descending:
             jobs.reverse()
         return jobs
 
+    def prepare(self, state: BatchState) -> None:
+        """Sort the batch's names now (a thread may call this: it only reads the state)."""
+        order = list(state.order)
+        names = [_name_now(state.rows, job_id) for job_id in order]
+        by_name = sorted(range(len(order)), key=names.__getitem__)
+        self._by_name = [order[index] for index in by_name]
+
     def _names_order(self, state: BatchState, jobs: list[str]) -> list[str]:
         """`jobs` by domain name, read off the batch's name order (sorted once)."""
         if len(self._by_name) != len(state.order):
-            names = {job_id: _name(state.rows, job_id) for job_id in state.order}
-            self._by_name = sorted(state.order, key=names.__getitem__)
+            self.prepare(state)
         if len(jobs) == len(state.order):
             return list(self._by_name)
         wanted = set(jobs)
         return [job_id for job_id in self._by_name if job_id in wanted]
+
+
+def _name_now(rows: Rows, job_id: str) -> str:
+    """A job's name, never making its row (safe beside the thread that makes rows)."""
+    record = rows.pending.get(job_id)
+    if record is not None:
+        return record["domain"]
+    row = dict.get(rows, job_id)
+    return row.domain if row is not None else ""
 
 
 def _name(rows: Rows, job_id: str) -> str:

@@ -6,7 +6,7 @@ import gc
 import time
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,6 +16,7 @@ from tui_scraper.app.format import duration, plain, rate, state_text
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
 from tui_scraper.app.session import BatchSession
+from tui_scraper.app.state import BatchState
 from tui_scraper.app.view import RowFilter
 from tui_scraper.app.widgets.domain_table import DomainTable
 from tui_scraper.engine.events import BatchStatus
@@ -25,6 +26,8 @@ from tui_scraper.text import safe_text
 FLUSH_INTERVAL_S = 0.25
 LOG_MAX_LINES = 1000
 FREEZE_INTERVAL_S = 5.0
+# A batch of more domains has its name order sorted in a thread when it starts.
+BIG_BATCH = 5000
 WORKERS = Binding.Group("Workers", compact=True)
 CANCEL = Binding.Group("Cancel", compact=True)
 # Sort, reverse, filter and search share one footer entry, so every key fits in 80 columns.
@@ -147,6 +150,8 @@ class BatchScreen(AppScreen):
             # lives on: keep the cyclic GC from rescanning it, as a full pass over a big
             # batch's objects stalls keys for ~100 ms. Plain garbage is still freed by
             # reference counting; only cycles among these objects would stay.
+            if len(state.order) != self._shown_domains and len(state.order) > BIG_BATCH:
+                self._sort_names(state)
             self._shown_domains = len(state.order)
             self._frozen_at = time.monotonic()
             gc.freeze()
@@ -170,6 +175,11 @@ class BatchScreen(AppScreen):
             status = state.status.value if state.status else "starting"
             self.sub_title = f"batch {self.session.batch_id[:8]} · {status}"
             self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group="sort-names")
+    def _sort_names(self, state: BatchState) -> None:
+        """Sort a big batch's names in a thread, so the first `s` does not wait for it."""
+        self.query_one(DomainTable).view.prepare(state)
 
     def _draw_status(self) -> None:
         state = self.session.state
