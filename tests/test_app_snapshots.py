@@ -77,6 +77,9 @@ async def wait_finished(pilot: Pilot[Any]) -> None:
     for screen in app.screen_stack:
         if isinstance(screen, BatchScreen):
             screen.flush()
+    # The log scrolls to its end after a refresh: under load one pause may not see it.
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
