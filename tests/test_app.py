@@ -642,7 +642,7 @@ async def test_sort_filter_and_search(tmp_path: Path) -> None:
         table = batch_screen(app).query_one(DomainTable)
         await pilot.press("s")  # by domain name
         assert listed(app) == sorted(listed(app)) and len(listed(app)) == 30
-        assert "domain▼" in screen_text(app)
+        await wait_for(pilot, lambda: "domain▼" in screen_text(app))
         await pilot.press("S")  # reversed
         assert listed(app) == sorted(listed(app), reverse=True)
         await pilot.press("s")  # by pages: the most first, the queued ones last
@@ -652,7 +652,7 @@ async def test_sort_filter_and_search(tmp_path: Path) -> None:
         assert listed(app)[:5] == running_domains(app)
         await pilot.press("f")
         assert sorted(listed(app)) == sorted(running_domains(app))
-        assert "filter: running · 5 of 30" in screen_text(app)
+        await wait_for(pilot, lambda: "filter: running · 5 of 30" in screen_text(app))
         await pilot.press("f")
         assert listed(app) == ["site-14.example", "site-09.example", "site-04.example"]
         await pilot.press("f")
@@ -661,14 +661,15 @@ async def test_sort_filter_and_search(tmp_path: Path) -> None:
         assert len(listed(app)) == 30
         await pilot.press("slash", *"site-1")
         assert sorted(listed(app)) == [f"site-{n}.example" for n in range(10, 20)]
-        assert "search: site-1" in screen_text(app)
+        await wait_for(pilot, lambda: "search: site-1" in screen_text(app))
         await pilot.press("enter")  # back to the table, search kept
         assert table.has_focus and len(listed(app)) == 10
         await pilot.press("f")  # filter and search together: running names with "site-1"
         assert sorted(listed(app)) == [f"site-{n}.example" for n in range(15, 20)]
         await pilot.press("escape")  # clears both
         assert len(listed(app)) == 30
-        assert "search:" not in screen_text(app) and "filter:" not in screen_text(app)
+        await wait_for(pilot, lambda: "search:" not in screen_text(app))
+        assert "filter:" not in screen_text(app)
         await pilot.press("slash", "x", "escape")  # escape in the search line clears it too
         assert len(listed(app)) == 30 and table.has_focus
 
@@ -771,8 +772,10 @@ async def test_a_long_paste_is_held_beside_the_text_area(tmp_path: Path) -> None
         summary = app.screen.query_one("#input-summary")
         await wait_for(pilot, lambda: f"{BULK_LINES + 500:,} valid" in str(summary.render()))
         assert app.screen.query_one("#domains", TextArea).text == ""
-        assert f"+ {BULK_LINES + 500:,} pasted lines, not shown" in screen_text(app)
-        assert "^r Drop pasted" in screen_text(app).splitlines()[-1]
+        note = f"+ {BULK_LINES + 500:,} pasted lines, not shown"
+        await wait_for(pilot, lambda: note in screen_text(app))
+        # The footer is recomposed after a refresh: wait for it rather than a fixed time.
+        await wait_for(pilot, lambda: "^r Drop pasted" in screen_text(app).splitlines()[-1])
         await pilot.press(*"extra.example")
         await wait_for(pilot, lambda: f"{BULK_LINES + 501:,} valid" in str(summary.render()))
         await pilot.press("ctrl+r")
