@@ -626,7 +626,7 @@ async def test_running_domains_stay_on_screen_however_many_finish(tmp_path: Path
     app = make_test_app(tmp_path, Settings(), "")
     async with app.run_test(size=(80, 24)) as pilot:
         feed_batch(app, finished=40, running=8, queued=30)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "40/78 domains" in screen_text(app))
         text = screen_text(app)
         for domain in running_domains(app):
             assert domain in text, domain
