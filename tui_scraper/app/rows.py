@@ -37,6 +37,8 @@ class PageRow:
     """Seconds from the domain's start to the page's arrival, when known."""
     emails_cut: int = 0
     """The page's emails beyond `emails` (not kept for the screen)."""
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    """Custom fields (`--field`): name -> values."""
 
     @classmethod
     def from_page(cls, page: PageRecord, at: float | None) -> PageRow:
@@ -51,6 +53,7 @@ class PageRow:
             error=page.get("error"),
             at=at,
             emails_cut=max(0, len(emails) - MAX_PAGE_EMAILS),
+            fields=dict(page.get("fields") or {}),  # type: ignore[misc]
         )
 
 

@@ -25,6 +25,7 @@ from tui_scraper.engine.events import PageRecord
 from tui_scraper.text import safe_text
 
 REFRESH_INTERVAL_S = 0.25
+FIELD_VALUES_SHOWN = 5  # of a custom field, in the page detail
 # Rows added to the page table per redraw, so a big domain fills it without a stall.
 PAGE_ROWS_PER_REFRESH = 150
 # Stored pages handed from the loading thread to the screen at a time.
@@ -171,7 +172,7 @@ class DomainScreen(AppScreen):
         self._show_page(event.cursor_row)
 
     def _show_page(self, index: int) -> None:
-        """The highlighted page in full: title, first h1, URL and error."""
+        """The highlighted page in full: title, first h1, custom fields, URL and error."""
         if not 0 <= index < len(self.row.page_rows):
             return
         page = self.row.page_rows[index]
@@ -182,6 +183,11 @@ class DomainScreen(AppScreen):
         if page.h1:
             text.append("\nh1 ", style="dim")
             text.append_text(plain(page.h1[0], 300))
+        for name, values in page.fields.items():  # custom fields (--field)
+            text.append(f"\n{name} ", style="dim")
+            shown = ", ".join(values[:FIELD_VALUES_SHOWN])
+            more = len(values) - FIELD_VALUES_SHOWN
+            text.append_text(plain(shown + (f" (+{more} more)" if more > 0 else ""), 300))
         text.append("\n")
         text.append_text(plain(page.url, 500, "dim"))
         if page.error:
