@@ -211,8 +211,8 @@ def key_latency(settings: Settings, domains: list[str], db: str, presses: int) -
             else:
                 kind = "down"
                 key, char = "down", None
-                row_index = screen.query_one("#domains").cursor_row + 1
-                job_id = session.state.order[row_index]
+                table = screen.query_one("#domains")
+                job_id = table.jobs[table.cursor_row + 1]
                 domain = session.state.rows[job_id].domain
 
                 def check(domain: str = domain) -> bool:

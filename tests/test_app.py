@@ -12,24 +12,44 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Log, TextArea
 
 from tests.conftest import demo_settings
 from tui_scraper.app import ScraperApp, make_app
+from tui_scraper.app.format import state_text
+from tui_scraper.app.rows import MAX_DOMAIN_CONTACTS, MAX_PAGE_EMAILS
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
-from tui_scraper.app.screens.domain import DomainScreen
+from tui_scraper.app.screens.domain import CONTACTS_SHOWN, DomainScreen
 from tui_scraper.app.screens.help import HelpScreen
-from tui_scraper.app.screens.history import HistoryScreen, StoredBatchScreen, export_path
-from tui_scraper.app.screens.start import StartScreen
+from tui_scraper.app.screens.history import (
+    HistoryScreen,
+    StoredBatchScreen,
+    export_path,
+    stored_status,
+)
+from tui_scraper.app.screens.start import BULK_LINES, StartScreen
+from tui_scraper.app.session import BatchSession
+from tui_scraper.app.state import DomainRow
 from tui_scraper.app.widgets.domain_table import DomainTable
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.demo.sites import MARKUP_H1, MARKUP_TITLE
-from tui_scraper.engine.events import Phase
+from tui_scraper.engine.crawl import new_domain_record
+from tui_scraper.engine.events import (
+    BatchStarted,
+    DomainFinished,
+    DomainStarted,
+    FetchStarted,
+    Phase,
+    PhaseChanged,
+)
+from tui_scraper.engine.pool import make_jobs
 from tui_scraper.export import PAGE_FIELDS
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store
+from tui_scraper.targets import parse_targets
 
 SIZE = (80, 24)
 NORMAL = [
@@ -40,6 +60,8 @@ NORMAL = [
     "beacon-books.test",
     "maple-pets.test",
 ]
+# A done domain's state: its stop reason in words.
+DONE_WORDS = ("all pages found", "page limit reached", "time limit reached")
 # Whatever the crawl does, a test fails in this time rather than hanging CI.
 TIMEOUT_S = 30.0
 # CSI and OSC sequences: what a terminal may legitimately receive from the app itself.
@@ -180,15 +202,15 @@ async def test_every_domain_reaches_its_final_state(
         await wait_for(pilot, lambda: finished(app))
         await pilot.pause()
         for domain in NORMAL[:3]:
-            assert row_state(app, domain).startswith("done"), domain
-        assert row_state(app, "start-404.test") == "failed: HTTP 404"
-        assert row_state(app, "redirect-loop.test").startswith("failed: redirect loop")
-        assert row_state(app, "robots-excluded.test").startswith("done")
+            assert row_state(app, domain) in DONE_WORDS, domain
+        assert row_state(app, "start-404.test") == "start page failed: HTTP 404"
+        assert row_state(app, "redirect-loop.test").startswith("start page failed: redirect loop")
+        assert row_state(app, "robots-excluded.test") in DONE_WORDS
         text = screen_text(app)
         assert "6/6 domains · 2 failed" in text
         # The rows on screen (not only the table's data) show the final states.
         rows = [line for line in text.splitlines() if "start-404.test" in line]
-        assert any("failed: HTTP 404" in row and "1/10" in row for row in rows), rows
+        assert any("start page failed" in row and "1/10" in row for row in rows), rows
         log = "\n".join(app.screen.query_one("#events", Log).lines)
         assert "robots-excluded.test: robots.txt excludes https://robots-excluded.test/" in log
         assert "robots-excluded.test: robots.txt excluded 2 URLs in all" in log
@@ -248,7 +270,7 @@ async def test_cancel_the_selected_domain(tmp_path: Path, slow_server: DemoServe
         await wait_for(pilot, lambda: finished(app))
         await pilot.pause()
         assert row_state(app, first) == "cancelled"
-        assert row_state(app, second).startswith("done")
+        assert row_state(app, second) in DONE_WORDS
         assert "cancelled" in screen_text(app)
     records = {
         r["domain"]: r
@@ -351,7 +373,7 @@ async def test_open_a_domain_shows_its_pages_live(tmp_path: Path, slow_server: D
         await wait_for(pilot, lambda: table.row_count == 40)
         text = screen_text(app)
         assert "Emails (" in text and "Phones (" in text and "Socials (" in text
-        assert "done: max_pages" in text
+        assert "page limit reached" in text
         await pilot.press("escape")
         assert isinstance(app.screen, BatchScreen)
 
@@ -368,7 +390,7 @@ async def test_retry_failed_domains(tmp_path: Path, demo_server: DemoServer) -> 
         await wait_for(pilot, lambda: finished(app) and app.session.runs == 2)
         await pilot.pause()
         assert demo_server.stats.host("start-404.test").requests > first_requests
-        assert row_state(app, "start-404.test") == "failed: HTTP 404"
+        assert row_state(app, "start-404.test") == "start page failed: HTTP 404"
         assert "retrying 1 domains" in screen_text(app)
         batch_id = app.session.batch_id
     store = Store.open(str(tmp_path / "store.json"))
@@ -406,7 +428,8 @@ async def test_history_opens_and_exports_a_batch(tmp_path: Path, demo_server: De
         assert "acme-plumbing.test" in screen_text(app)
         await pilot.press("enter")
         assert isinstance(app.screen, DomainScreen)
-        assert app.screen.query_one("#pages").row_count == 3
+        pages = app.screen.query_one("#pages")
+        await wait_for(pilot, lambda: pages.row_count == 3)  # read in a worker
         await pilot.press("escape", "escape", "escape")
         assert isinstance(app.screen, BatchScreen)
 
@@ -485,7 +508,7 @@ async def test_usable_at_80x24_with_every_action_in_the_footer(
         await slow_server.wait_until(lambda s: s.total_requests >= 1, TIMEOUT_S)
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
-        for key in ("⏎ Open", "+- Workers", "p Pause", "c Cancel", "C Cancel all", "q Quit"):
+        for key in ("⏎ Open", "+- Workers", "p Pause", "cC Cancel", "sSf/ View", "q Quit"):
             assert key in footer, footer
         assert footer.rstrip().endswith("q Quit")  # nothing cut off at 80 columns
         table = app.screen.query_one(DomainTable)
@@ -524,16 +547,260 @@ async def test_demo_mode_serves_its_own_web(tmp_path: Path, demo_web: DemoWeb) -
 
 
 def test_the_event_sink_state_does_not_import_textual() -> None:
-    """The sink records into plain state: its module works without Textual."""
-    path = Path(__file__).parent.parent / "tui_scraper" / "app" / "state.py"
+    """The sink records into plain state, and the table's view is plain too: no Textual."""
+    folder = Path(__file__).parent.parent / "tui_scraper" / "app"
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('state', {str(path)!r})\n"
-        "module = sys.modules['state'] = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(module)\n"
+        "import sys, types\n"
+        # The package's __init__ builds the App; stand in for it so only these modules load.
+        "package = types.ModuleType('tui_scraper.app')\n"
+        f"package.__path__ = [{str(folder)!r}]\n"
+        "sys.modules['tui_scraper.app'] = package\n"
+        "import tui_scraper.app.state, tui_scraper.app.rows, tui_scraper.app.view\n"
         "print('textual' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# -- the domain table, fed known events (no crawl) ------------------------------------
+
+FED_REASONS = ("frontier_exhausted", "max_pages", "domain_timeout")
+
+
+def feed_batch(
+    app: ScraperApp, *, finished: int, running: int, queued: int, failed_every: int = 5
+) -> BatchScreen:
+    """Show a batch screen over a session fed known events: `finished` domains ended
+    (every `failed_every`-th at its start page), `running` crawling, `queued` waiting."""
+    assert app.store is not None
+    total = finished + running + queued
+    parsed = parse_targets("\n".join(f"site-{index:02d}.example" for index in range(total)))
+    settings = Settings(max_pages=25, concurrency=max(running, 1))
+    session = BatchSession(
+        app.store,
+        settings,
+        parsed,
+        batch_id="fed00000-0000-4000-8000-000000000001",
+        clock=app.clock,
+    )
+    records = [new_domain_record(job) for job in make_jobs(session.batch_id, parsed.targets)]
+    state = session.state
+    state(BatchStarted(session.batch_id, settings.to_dict(), records, []))
+    for index, record in enumerate(records[: finished + running]):
+        job_id, domain = record["job_id"], record["domain"]
+        state(DomainStarted(job_id, domain, record["start_url"], "2025-01-01T10:00:00Z"))
+        if index >= finished:
+            state(PhaseChanged(job_id, domain, Phase.CRAWLING, ""))
+            state(FetchStarted(job_id, domain, f"https://{domain}/about"))
+            continue
+        failed = index % failed_every == failed_every - 1
+        done = dict(record)
+        done.update(
+            status="failed" if failed else "done",
+            stop_reason="start_failed" if failed else FED_REASONS[index % 3],
+            error="HTTP 404" if failed else None,
+            pages_ok=0 if failed else 5,
+            pages_failed=1 if failed else 0,
+        )
+        state(DomainFinished(job_id, domain, done))  # type: ignore[arg-type]
+    session.running = True  # as if its runner were crawling (the controls show)
+    app.session = session
+    screen = BatchScreen(session)
+    app.push_screen(screen)
+    return screen
+
+
+def running_domains(app: ScraperApp) -> list[str]:
+    session = app.session
+    assert session is not None
+    return [session.state.rows[job_id].domain for job_id in session.state.active]
+
+
+def listed(app: ScraperApp) -> list[str]:
+    """The domains the table lists, in order."""
+    table = batch_screen(app).query_one(DomainTable)
+    session = app.session
+    assert session is not None
+    return [session.state.rows[job_id].domain for job_id in table.jobs]
+
+
+async def test_running_domains_stay_on_screen_however_many_finish(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed_batch(app, finished=40, running=8, queued=30)
+        await wait_for(pilot, lambda: "40/78 domains" in screen_text(app))
+        text = screen_text(app)
+        for domain in running_domains(app):
+            assert domain in text, domain
+        assert listed(app)[:8] == running_domains(app)  # running first, in start order
+        assert listed(app)[8] == "site-39.example"  # then the latest to end
+
+
+async def test_sort_filter_and_search(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed_batch(app, finished=15, running=5, queued=10)
+        await pilot.pause()
+        table = batch_screen(app).query_one(DomainTable)
+        await pilot.press("s")  # by domain name
+        assert listed(app) == sorted(listed(app)) and len(listed(app)) == 30
+        await wait_for(pilot, lambda: "domain▼" in screen_text(app))
+        await pilot.press("S")  # reversed
+        assert listed(app) == sorted(listed(app), reverse=True)
+        await pilot.press("s")  # by pages: the most first, the queued ones last
+        pages = [app.session.state.rows[job_id].pages for job_id in table.jobs[:15]]
+        assert pages == sorted(pages, reverse=True)
+        await pilot.press("s", "s", "s")  # errors, time, then back to state
+        assert listed(app)[:5] == running_domains(app)
+        await pilot.press("f")
+        assert sorted(listed(app)) == sorted(running_domains(app))
+        await wait_for(pilot, lambda: "filter: running · 5 of 30" in screen_text(app))
+        await pilot.press("f")
+        assert listed(app) == ["site-14.example", "site-09.example", "site-04.example"]
+        await pilot.press("f")
+        assert len(listed(app)) == 12 and "site-04.example" not in listed(app)
+        await pilot.press("f")
+        assert len(listed(app)) == 30
+        await pilot.press("slash", *"site-1")
+        assert sorted(listed(app)) == [f"site-{n}.example" for n in range(10, 20)]
+        await wait_for(pilot, lambda: "search: site-1" in screen_text(app))
+        await pilot.press("enter")  # back to the table, search kept
+        assert table.has_focus and len(listed(app)) == 10
+        await pilot.press("f")  # filter and search together: running names with "site-1"
+        assert sorted(listed(app)) == [f"site-{n}.example" for n in range(15, 20)]
+        await pilot.press("escape")  # clears both
+        assert len(listed(app)) == 30
+        await wait_for(pilot, lambda: "search:" not in screen_text(app))
+        assert "filter:" not in screen_text(app)
+        await pilot.press("slash", "x", "escape")  # escape in the search line clears it too
+        assert len(listed(app)) == 30 and table.has_focus
+
+
+def test_stop_reasons_read_as_words() -> None:
+    row = DomainRow("job", "example.com", "https://example.com/")
+    cases = {
+        ("done", "frontier_exhausted", None): "all pages found",
+        ("done", "max_pages", None): "page limit reached",
+        ("done", "domain_timeout", None): "time limit reached",
+        ("cancelled", "cancelled", None): "cancelled",
+        ("failed", "start_failed", "HTTP 404"): "start page failed: HTTP 404",
+    }
+    for (status, reason, error), words in cases.items():
+        record = new_domain_record(make_jobs("b", parse_targets("example.com").targets)[0])
+        record.update(status=status, stop_reason=reason, error=error)  # type: ignore[typeddict-item]
+        row.phase = {"done": Phase.DONE, "failed": Phase.FAILED}.get(status, Phase.CANCELLED)
+        row.detail, row.record = reason, record
+        assert state_text(row, paused=False)[0] == words
+        assert stored_status(record)[0] == words  # the history reads the same
+        assert record["stop_reason"] == reason  # the store keeps the machine name
+
+
+async def test_the_palette_offers_the_screens_actions_and_the_themes(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = feed_batch(app, finished=5, running=2, queued=2)
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(screen)}
+        for action in ("Open", "Pause", "Cancel", "Cancel all", "Retry", "Sort", "Reverse"):
+            assert action in titles, action
+        for action in ("Filter", "Search", "History", "Help", "Quit", "Theme"):
+            assert action in titles, action
+        assert {f"Theme: {name}" for name in app.available_themes} <= titles
+        assert "New batch" not in titles  # hidden while the batch runs, as in the footer
+        await pilot.press("ctrl+p", *"filter", "enter")  # the palette runs the action
+        await wait_for(pilot, lambda: "filter: running" in screen_text(app))
+        await pilot.press("ctrl+p", *"theme: nord")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "nord")
+
+
+async def test_contacts_never_break_mid_address(tmp_path: Path) -> None:
+    emails = [
+        "a.very.long.mailbox.name@an-even-longer-company-domain.example",
+        "info@short.example",
+        "sales.department@mid-length.example",
+    ]
+    socials = ["https://www.linkedin.com/company/a-rather-long-company-name-here"]
+    row = DomainRow("job", "contacts.example", "https://contacts.example/", Phase.DONE)
+    page = {"url": "https://contacts.example/", "status": 200, "title": "Contact"}
+    row.add_page({**page, "emails": emails, "socials": socials}, 0.1)  # type: ignore[typeddict-item]
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_domain(row, live=False, max_pages=5)
+        await pilot.pause()
+        pane = app.screen.query_one("#contacts")
+        lines = [line.strip() for line in screen_text(app).splitlines()]
+        column = [
+            line[pane.region.x :].strip()
+            for line in screen_text(app).splitlines()[pane.region.y : pane.region.bottom]
+        ]
+        for value in [*emails, *socials]:
+            shown = [part for part in column if part and value.startswith(part.rstrip("…"))]
+            assert shown, (value, column)
+            assert shown[0] == value or (shown[0].endswith("…") and len(shown[0]) > 10), shown
+        # No line of the pane holds the tail of an address carried over from the line above.
+        for part in column:
+            assert not part or part[0].isupper() or "@" in part or part.startswith("http"), part
+        assert lines
+
+
+async def test_a_page_with_100000_emails_costs_the_screen_a_few(tmp_path: Path) -> None:
+    emails = [f"person{index:06d}@many.example" for index in range(100_000)]
+    row = DomainRow("job", "many.example", "https://many.example/", Phase.DONE)
+    page = {"url": "https://many.example/", "status": 200, "title": "All of us"}
+    row.add_page({**page, "emails": emails}, 0.1)  # type: ignore[typeddict-item]
+    assert len(row.emails) == MAX_DOMAIN_CONTACTS
+    assert len(row.page_rows[0].emails) == MAX_PAGE_EMAILS
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_domain(row, live=False, max_pages=5)
+        await pilot.pause()
+        contacts = str(app.screen.query_one("#contacts").render())
+        assert "Emails (100,000)" in contacts
+        assert f"… and {100_000 - CONTACTS_SHOWN:,} more" in contacts
+        assert (
+            "100,000 emails: person000000@many.example"
+            in app.screen.query_one("#pages").get_row_at(0)[3].plain
+        )
+
+
+async def test_a_long_paste_is_held_beside_the_text_area(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pasted = "\n".join(f"site-{index:05d}.example" for index in range(BULK_LINES + 500))
+        app.post_message(events.Paste(pasted))  # as the terminal sends it
+        summary = app.screen.query_one("#input-summary")
+        await wait_for(pilot, lambda: f"{BULK_LINES + 500:,} valid" in str(summary.render()))
+        assert app.screen.query_one("#domains", TextArea).text == ""
+        note = f"+ {BULK_LINES + 500:,} pasted lines, not shown"
+        await wait_for(pilot, lambda: note in screen_text(app))
+        # The footer is recomposed after a refresh: wait for it rather than a fixed time.
+        await wait_for(pilot, lambda: "^r Drop pasted" in screen_text(app).splitlines()[-1])
+        await pilot.press(*"extra.example")
+        await wait_for(pilot, lambda: f"{BULK_LINES + 501:,} valid" in str(summary.render()))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "1 valid" in str(summary.render()))
+
+
+def test_the_app_exits_after_closing_what_it_holds(tmp_path: Path) -> None:
+    """`close_everything()` then `exit()` ends the app (the app once shadowed Textual's
+    `_closed` flag, so it hung there for good)."""
+    code = (
+        "from tui_scraper.app import make_app\n"
+        "from tui_scraper.settings import Settings\n"
+        f"app = make_app(settings=Settings(), db_path={str(tmp_path / 'store.json')!r})\n"
+        "async def drive(pilot):\n"
+        "    await pilot.pause()\n"
+        "    await app.close_everything()\n"
+        "    app.exit()\n"
+        "app.run(headless=True, size=(80, 24), auto_pilot=drive)\n"
+        "print('exited')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip().endswith("exited")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.test_app import feed_batch
 from tui_scraper.app import ScraperApp
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.domain import DomainScreen
@@ -76,12 +77,15 @@ async def wait_finished(pilot: Pilot[Any]) -> None:
     for screen in app.screen_stack:
         if isinstance(screen, BatchScreen):
             screen.flush()
+    # The log scrolls to its end after a refresh: under load one pause may not see it.
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
 async def open_markup_domain(pilot: Pilot[Any]) -> None:
     await wait_finished(pilot)
-    await pilot.press("down", "enter")
+    await pilot.press("s", "down", "down", "enter")  # by name: acme, latin1, markup
     async with asyncio.timeout(10):
         while not isinstance(pilot.app.screen, DomainScreen):
             await pilot.pause(0.01)
@@ -144,6 +148,18 @@ def test_batch_screen_finished(snap_compare: Any, size: tuple[int, int]) -> None
 def test_domain_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     app = snapshot_app(autostart=True)
     assert snap_compare(app, terminal_size=size, run_before=open_markup_domain)
+
+
+def test_batch_screen_mid_batch_shows_every_running_domain(snap_compare: Any) -> None:
+    """80x24, 8 domains running while 40 have ended and 30 wait: all 8 are on screen."""
+
+    async def feed(pilot: Pilot[Any]) -> None:
+        await pilot.pause()
+        feed_batch(pilot.app, finished=40, running=8, queued=30)  # type: ignore[arg-type]
+        await pilot.pause()
+
+    app = snapshot_app(domains="")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=feed)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
-from tui_scraper.app.screens.domain import DomainScreen
+from tui_scraper.app.screens.domain import DomainScreen, PageLoader
 from tui_scraper.app.screens.help import HelpScreen
 from tui_scraper.app.screens.history import HistoryScreen
 from tui_scraper.app.screens.start import StartScreen
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
+# How soon a thread holding the GIL (the store writer's, a big list's parse) must hand it
+# back to the screen's event loop. Python's 5 ms default, paid at every turn of the loop,
+# adds up to a quarter of a second per key while those threads are busy.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class ScraperApp(App[int]):
@@ -47,7 +54,6 @@ class ScraperApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "tui-scraper"
-    ENABLE_COMMAND_PALETTE = False
     # Not a priority binding, so the start screen's own ctrl+q (shown in its footer) wins there.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
@@ -84,7 +90,7 @@ class ScraperApp(App[int]):
         self.session: BatchSession | None = None
         self.batch_worker: Worker[BatchStatus] | None = None
         self._mounted = False
-        self._closed = False
+        self._resources_closed = False
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -93,6 +99,7 @@ class ScraperApp(App[int]):
         return StartScreen(self.settings, self.domains_text, self.db_path)
 
     async def on_mount(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._open_store()
         if self.demo_web is not None:
             if self.demo_facts is None:
@@ -136,9 +143,9 @@ class ScraperApp(App[int]):
 
     async def close_everything(self) -> None:
         """Stop the batch (left interrupted), the writer, the demo server and the store."""
-        if self._closed:
+        if self._resources_closed:
             return
-        self._closed = True
+        self._resources_closed = True
         await self.interrupt_batch()
         if self.demo_server is not None:
             await self.demo_server.stop()
@@ -268,11 +275,52 @@ class ScraperApp(App[int]):
                 if isinstance(screen, BatchScreen):
                     screen.flush()
 
+    # -- the command palette ------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, every action the screen offers now, and each theme."""
+        titles: set[str] = set()
+        for command in super().get_system_commands(screen):
+            titles.add(command.title)
+            yield command
+        seen: set[tuple[int, str]] = set()
+        for active in screen.active_bindings.values():
+            binding, node = active.binding, active.node
+            key = (id(node), binding.action)
+            hidden = not binding.show or binding.action.endswith("command_palette")
+            if hidden or not active.enabled or key in seen:
+                continue  # cursor keys, aliases, and actions that do nothing now
+            seen.add(key)
+            title = binding.description or binding.action
+            if title in titles:
+                continue  # Quit, say: Textual's own entry runs the same action
+            titles.add(title)
+            keys = binding.key_display or self.get_key_display(binding)
+            help_text = f"{binding.tooltip or title} (key: {keys})"
+            yield SystemCommand(title, help_text, partial(self.run_action, binding.action, node))
+        for name in sorted(self.available_themes):
+            yield SystemCommand(
+                f"Theme: {name}",
+                f"Switch to the {name} theme",
+                partial(setattr, self, "theme", name),
+                discover=False,  # listed when searched for; "Theme" opens the picker
+            )
+
     # -- navigation ---------------------------------------------------------
 
-    def open_domain(self, row: DomainRow, *, live: bool, max_pages: int) -> None:
-        """Show one domain's pages, live or from the store."""
-        self.push_screen(DomainScreen(row, live=live, max_pages=max_pages, clock=self.clock))
+    def open_domain(
+        self,
+        row: DomainRow,
+        *,
+        live: bool,
+        max_pages: int,
+        load_pages: PageLoader | None = None,
+    ) -> None:
+        """Show one domain's pages, live or (`load_pages`, read in a thread) from the store."""
+        screen = DomainScreen(
+            row, live=live, max_pages=max_pages, clock=self.clock, load_pages=load_pages
+        )
+        self.push_screen(screen)
 
     def action_help(self) -> None:
         """Show every key."""

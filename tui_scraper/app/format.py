@@ -10,7 +10,7 @@ from rich.text import Text
 
 from tui_scraper.app.state import DomainRow
 from tui_scraper.app.widgets.fit_table import ColumnSpec
-from tui_scraper.engine.events import Phase
+from tui_scraper.engine.events import Phase, StopReason
 from tui_scraper.text import safe_text
 
 BAR_WIDTH = 4
@@ -25,6 +25,22 @@ PHASE_STYLES: dict[Phase, str] = {
     Phase.FAILED: "bold red",
     Phase.CANCELLED: "magenta",
 }
+# How a stop reason reads on screen; the store keeps the machine names.
+STOP_REASON_WORDS: dict[str, str] = {
+    StopReason.FRONTIER_EXHAUSTED: "all pages found",
+    StopReason.MAX_PAGES: "page limit reached",
+    StopReason.DOMAIN_TIMEOUT: "time limit reached",
+    StopReason.CANCELLED: "cancelled",
+    StopReason.START_FAILED: "start page failed",
+}
+
+
+def stop_words(reason: str | None, error: str | None = None) -> str:
+    """A domain's stop reason in words, with its error: `start page failed: HTTP 404`."""
+    words = STOP_REASON_WORDS.get(reason or "", reason or "")
+    if error and words:
+        return f"{words}: {error}"
+    return error or words
 
 
 def domain_columns(max_pages: int) -> tuple[ColumnSpec, ...]:
@@ -34,11 +50,11 @@ def domain_columns(max_pages: int) -> tuple[ColumnSpec, ...]:
     """
     pages_width = BAR_WIDTH + 1 + len(f"{max_pages}/{max_pages}")
     return (
-        ColumnSpec("domain", "domain", 19, flex=1),
-        # Wide enough for the longest stop reason: "done: frontier_exhausted".
-        ColumnSpec("state", "state", 24, flex=1),
-        ColumnSpec("pages", "pages", max(pages_width, 5)),
-        ColumnSpec("errors", "err", 3),
+        ColumnSpec("domain", "domain", 20, flex=1),
+        # Wide enough for the longest stop reason in words: "page limit reached".
+        ColumnSpec("state", "state", 22, flex=1),
+        ColumnSpec("pages", "pages", max(pages_width, 6)),
+        ColumnSpec("errors", "err", 4),
         ColumnSpec("elapsed", "time", 5),
         ColumnSpec("rate", "p/s", 5),
         ColumnSpec("url", "fetching", 30, flex=3),
@@ -83,20 +99,21 @@ def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
 def state_text(row: DomainRow, paused: bool) -> tuple[str, str]:
     """The state cell's text and style: the phase, and why (backoff) or how it ended."""
     phase = row.phase
+    style = PHASE_STYLES.get(phase, "")
     if paused and row.active and phase in (Phase.CRAWLING, Phase.ROBOTS, Phase.STARTING):
         return "paused", PHASE_STYLES[Phase.PAUSED]
-    label = phase.value
-    if phase == Phase.FAILED and row.record is not None and row.record.get("error"):
-        detail = str(row.record.get("error"))
-    else:
-        detail = row.detail
     if row.detail == "interrupted" and not row.final:
-        label, detail = "interrupted", ""
-    if phase in (Phase.BACKOFF, Phase.DONE, Phase.FAILED, Phase.CANCELLED) and detail:
-        if phase == Phase.CANCELLED and detail == "cancelled":
-            return label, PHASE_STYLES[phase]
-        return f"{label}: {detail}", PHASE_STYLES[phase]
-    return label, PHASE_STYLES.get(phase, "")
+        return "interrupted", style
+    if row.final:
+        record = row.record or {}
+        reason = record.get("stop_reason") or row.detail or None
+        if phase == Phase.CANCELLED:
+            reason = StopReason.CANCELLED
+        error = record.get("error") if phase == Phase.FAILED else None
+        return stop_words(reason, error) or phase.value, style
+    if phase == Phase.BACKOFF and row.detail:
+        return f"{phase.value}: {row.detail}", style
+    return phase.value, style
 
 
 def row_cells(row: DomainRow, now: float, max_pages: int, paused: bool) -> tuple[Text, ...]:

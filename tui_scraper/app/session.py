@@ -20,6 +20,9 @@ from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreWriter
 from tui_scraper.targets import ParsedTargets
 
+# Beyond this many domains the jobs (a uuid each) are made in a thread, not on the loop.
+JOBS_IN_THREAD = 2000
+
 
 class BatchSession:
     """A batch the app runs: `run()` runs it (again, for retries) with a fresh store writer."""
@@ -41,9 +44,9 @@ class BatchSession:
         self.settings = settings
         self.state = BatchState(settings.max_pages, settings.concurrency, clock)
         self.runner = BatchRunner(settings, self._sink, batch_id=batch_id, network=network)
-        self.jobs = (
-            list(resume_jobs) if resume_jobs is not None else make_jobs(batch_id, parsed.targets)
-        )
+        self.targets = list(parsed.targets)
+        self.jobs: list[DomainJob] = list(resume_jobs) if resume_jobs is not None else []
+        self._jobs_made = resume_jobs is not None
         self.resumes_stored = resume_jobs is not None
         self.labels = dict(labels or {})  # extra facts for the batch document
         self.rejected = [Rejected(r.line, r.input, r.reason) for r in parsed.rejected]
@@ -75,8 +78,11 @@ class BatchSession:
         self.runs += 1
         self.running = True
         self.idle.clear()
-        self.writer = StoreWriter(self.store)
         try:
+            if not self._jobs_made:
+                self.jobs = await self._make_jobs()
+                self._jobs_made = True
+            self.writer = StoreWriter(self.store)
             async with self.writer.running():
                 status = await self.runner.run(
                     list(jobs if jobs is not None else self.jobs),
@@ -93,6 +99,11 @@ class BatchSession:
         finally:
             self.running = False
             self.idle.set()
+
+    async def _make_jobs(self) -> list[DomainJob]:
+        if len(self.targets) > JOBS_IN_THREAD:
+            return await asyncio.to_thread(make_jobs, self.batch_id, self.targets)
+        return make_jobs(self.batch_id, self.targets)
 
     def failed_job_ids(self) -> list[str]:
         """Jobs whose domain ended as failed."""

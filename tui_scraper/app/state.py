@@ -1,17 +1,18 @@
 """Plain batch state that the engine's events are recorded into; widgets read it on a timer.
 
-Nothing here imports Textual: the event sink only updates dicts, counters and a
-dirty set, so recording an event costs microseconds and never touches a widget.
+Nothing here imports Textual: the event sink only updates dicts and counters, so
+recording an event costs microseconds and never touches a widget. A batch of
+100,000 domains costs its start event a list of ids: a domain's row is made the
+first time something reads it or happens to it.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
 
+from tui_scraper.app.rows import FINAL_PHASES, DomainRow, PageRow
 from tui_scraper.engine.events import (
     BatchFinished,
     BatchPaused,
@@ -25,7 +26,6 @@ from tui_scraper.engine.events import (
     Event,
     FetchStarted,
     PageFetched,
-    PageRecord,
     Phase,
     PhaseChanged,
     RequestRetrying,
@@ -33,163 +33,38 @@ from tui_scraper.engine.events import (
 )
 from tui_scraper.text import safe_text
 
+__all__ = ["FINAL_PHASES", "BatchState", "Clock", "DomainRow", "PageRow", "Rows"]
+
 Clock = Callable[[], float]
 
-FINAL_PHASES = frozenset({Phase.DONE, Phase.FAILED, Phase.CANCELLED})
 # Overall pages/s is measured over this recent window, so it follows the crawl's pace.
 RATE_WINDOW_S = 10.0
-# Errors kept per domain for its screen; the store keeps every page anyway.
-MAX_DOMAIN_ERRORS = 200
+# Rejected input lines written to the log one by one; the rest are counted.
+MAX_REJECTED_LOGGED = 100
 
 
-@dataclass(slots=True)
-class PageRow:
-    """One fetched page as a domain screen shows it."""
+class Rows(dict[str, DomainRow]):
+    """The batch's rows by job id, each made from its domain document when first read."""
 
-    url: str
-    status: int | None
-    title: str | None
-    h1: list[str]
-    emails: list[str]
-    error: str | None
-    at: float | None
-    """Seconds from the domain's start to the page's arrival, when known."""
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    """Custom fields (`--field`): name -> values."""
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: dict[str, DomainRecord] = {}
 
-
-@dataclass(slots=True)
-class DomainRow:
-    """One domain of the batch as the table and the domain screen show it."""
-
-    job_id: str
-    domain: str
-    start_url: str
-    phase: Phase = Phase.QUEUED
-    detail: str = ""
-    pages: int = 0
-    errors: int = 0
-    url: str = ""
-    started: float | None = None
-    finished: float | None = None
-    record: DomainRecord | None = None
-    page_rows: list[PageRow] = field(default_factory=list)
-    emails: dict[str, None] = field(default_factory=dict)
-    phones: dict[str, None] = field(default_factory=dict)
-    socials: dict[str, None] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    excluded: int = 0
-    active: bool = False
-    """Started and not yet finished (counted among the running domains)."""
-    version: int = 0
-    """Bumped on every change, so a domain screen redraws only when something moved."""
-
-    @property
-    def final(self) -> bool:
-        """Whether the domain has ended (done, failed or cancelled)."""
-        return self.phase in FINAL_PHASES
-
-    def elapsed(self, now: float) -> float | None:
-        """Seconds since the domain started (frozen once it ended)."""
-        if self.started is None:
-            return None
-        return (self.finished if self.finished is not None else now) - self.started
-
-    def rate(self, now: float) -> float | None:
-        """Pages per second over the domain's crawl so far."""
-        elapsed = self.elapsed(now)
-        if not elapsed or elapsed <= 0:
-            return None
-        return self.pages / elapsed
-
-    def add_problem(self, text: str) -> None:
-        """Keep one error line for the domain screen (up to a limit)."""
-        if len(self.problems) < MAX_DOMAIN_ERRORS:
-            self.problems.append(text)
-
-    def reset(self) -> None:
-        """Back to queued (a retry): what the earlier attempt found is dropped."""
-        self.phase = Phase.QUEUED
-        self.detail = "retry"
-        self.pages = self.errors = self.excluded = 0
-        self.url = ""
-        self.started = self.finished = None
-        self.record = None
-        self.page_rows = []
-        self.emails, self.phones, self.socials = {}, {}, {}
-        self.problems = []
-        self.version += 1
-
-    @classmethod
-    def from_store(cls, record: DomainRecord, pages: Iterable[PageRecord]) -> DomainRow:
-        """A finished domain read back from the store (history), with its pages."""
-        phase = {
-            DomainStatus.DONE: Phase.DONE,
-            DomainStatus.FAILED: Phase.FAILED,
-            DomainStatus.CANCELLED: Phase.CANCELLED,
-            DomainStatus.RUNNING: Phase.CRAWLING,
-        }.get(DomainStatus(record.get("status") or "queued"), Phase.QUEUED)
-        row = cls(record["job_id"], record["domain"], record.get("start_url") or "", phase)
-        row.detail = record.get("error") or record.get("stop_reason") or ""
-        row.record = record
-        started_at = _parse_time(record.get("started_at"))
-        for page in pages:
-            fetched = _parse_time(page.get("fetched_at"))
-            at = fetched - started_at if fetched is not None and started_at is not None else None
-            row.add_page(page, at)
-        row.pages = (record.get("pages_ok") or 0) + (record.get("pages_failed") or 0)
-        row.errors = record.get("pages_failed") or 0
-        row.apply_record(record)
-        if record.get("elapsed_s") is not None:
-            row.started, row.finished = 0.0, float(record["elapsed_s"] or 0.0)
+    def __missing__(self, job_id: str) -> DomainRow:
+        record = self.pending.pop(job_id)  # KeyError for a job the batch does not have
+        row = DomainRow(record["job_id"], record["domain"], record["start_url"])
+        self[job_id] = row
         return row
 
-    def add_page(self, page: PageRecord, at: float | None) -> None:
-        """Record one page: its row, the contacts it adds and its error."""
-        self.page_rows.append(
-            PageRow(
-                url=page.get("url") or "",
-                status=page.get("status"),
-                title=page.get("title"),
-                h1=list(page.get("h1") or []),
-                emails=list(page.get("emails") or []),
-                error=page.get("error"),
-                at=at,
-                fields=dict(page.get("fields") or {}),
-            )
-        )
-        for email in page.get("emails") or ():
-            self.emails[email] = None
-        for phone in page.get("phones") or ():
-            self.phones[phone] = None
-        for social in page.get("socials") or ():
-            self.socials[social] = None
-        if page.get("error"):
-            self.add_problem(f"{page.get('url')}: {page.get('error')}")
-        self.version += 1
+    def known(self, job_id: str) -> bool:
+        """Whether the batch has this job (made into a row yet or not)."""
+        return job_id in self or job_id in self.pending
 
-    def apply_record(self, record: DomainRecord) -> None:
-        """Take the final domain document's merged contacts and error."""
-        self.record = record
-        for email in record.get("emails") or ():
-            self.emails[email] = None
-        for phone in record.get("phones") or ():
-            self.phones[phone] = None
-        for social in record.get("socials") or ():
-            self.socials[social] = None
-        if record.get("error"):
-            self.add_problem(f"domain {record.get('stop_reason')}: {record.get('error')}")
-        self.version += 1
-
-
-def _parse_time(text: object) -> float | None:
-    """Seconds since the epoch of a stored ISO 8601 timestamp, or None."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+    def find(self, job_id: str | None) -> DomainRow | None:
+        """The row of a job, or None."""
+        if job_id is None or not self.known(job_id):
+            return None
+        return self[job_id]
 
 
 class BatchState:
@@ -200,9 +75,17 @@ class BatchState:
         self.max_pages = max_pages
         self.concurrency = concurrency
         self.batch_id = ""
-        self.rows: dict[str, DomainRow] = {}
+        self.rows = Rows()
         self.order: list[str] = []
-        self.dirty: set[str] = set()
+        """Every job id, in the batch's order."""
+        self.waiting: dict[str, None] = {}
+        """Jobs not started yet, in the order they will start (a retried one goes last)."""
+        self.ended: dict[str, None] = {}
+        """Jobs that ended (done, failed or cancelled), in the order they ended."""
+        self.stopped: dict[str, None] = {}
+        """Jobs cut off mid-crawl when the batch was interrupted."""
+        self.view_version = 0
+        """Bumped when a job joins, starts or ends: the table's order may have moved."""
         self.log: list[str] = []
         self.status: BatchStatus | None = None
         self.paused = False
@@ -212,10 +95,9 @@ class BatchState:
         self.finished_domains = 0
         self.failed = 0
         self.cancelled = 0
-        self.active: set[str] = set()
+        self.active: dict[str, None] = {}
+        """Jobs being crawled now, in the order they started."""
         self.page_times: deque[float] = deque()
-        self.structure_changed = False
-        """True when rows were added: the table must add them before updating cells."""
         self._handlers: dict[type, Callable[[Event], None]] = {
             FetchStarted: self._fetch_started,  # type: ignore[dict-item]
             PageFetched: self._page_fetched,  # type: ignore[dict-item]
@@ -247,34 +129,47 @@ class BatchState:
         self.finished = None
         if self.started is None:
             self.started = self.clock()
-        for record in event.domains:
-            row = self.rows.get(record["job_id"])
-            if row is None:
-                row = DomainRow(record["job_id"], record["domain"], record["start_url"])
-                self.rows[row.job_id] = row
-                self.order.append(row.job_id)
-                self.structure_changed = True
-            elif row.final:
-                self._unfinish(row)
-                row.reset()
-            self.dirty.add(row.job_id)
+        rows = self.rows
+        fresh = not self.order
+        if fresh:  # a new batch: its rows wait in `pending` until first read
+            self.order = [record["job_id"] for record in event.domains]
+            rows.pending = {record["job_id"]: record for record in event.domains}
+            self.waiting = dict.fromkeys(self.order)
+        for record in () if fresh else event.domains:
+            job_id = record["job_id"]
+            if not rows.known(job_id):
+                rows.pending[job_id] = record
+                self.order.append(job_id)
+            else:
+                row = rows[job_id]
+                if row.final:
+                    self._unfinish(row)
+                    row.reset()
+                self.stopped.pop(job_id, None)
+            self.waiting[job_id] = None
+        self.view_version += 1
         if event.resumed:
             self._note(f"retrying {len(event.domains)} domains")
         else:
             self._note(f"batch started: {len(event.domains)} domains")
-        for rejected in event.rejected:
+        for rejected in event.rejected[:MAX_REJECTED_LOGGED]:
             self._note(
                 f"skipped line {rejected.line}: {safe_text(rejected.input, 60)}: {rejected.reason}"
             )
+        if len(event.rejected) > MAX_REJECTED_LOGGED:
+            self._note(f"skipped {len(event.rejected) - MAX_REJECTED_LOGGED} more lines")
 
     def _unfinish(self, row: DomainRow) -> None:
         """Undo a finished domain's share of the counters (it is about to run again)."""
-        self.finished_domains -= 1
+        if self.ended.pop(row.job_id, 0) is None:
+            self.finished_domains -= 1
+        self.stopped.pop(row.job_id, None)
         self.pages -= row.pages
         if row.phase == Phase.FAILED:
             self.failed -= 1
         elif row.phase == Phase.CANCELLED:
             self.cancelled -= 1
+        self.view_version += 1
 
     def _domain_started(self, event: DomainStarted) -> None:
         row = self.rows[event.job_id]
@@ -284,8 +179,9 @@ class BatchState:
         row.phase = Phase.STARTING
         row.detail = ""
         row.version += 1
-        self.active.add(event.job_id)
-        self.dirty.add(event.job_id)
+        self.active[event.job_id] = None
+        self.waiting.pop(event.job_id, None)
+        self.view_version += 1
 
     def _phase_changed(self, event: PhaseChanged) -> None:
         row = self.rows[event.job_id]
@@ -293,18 +189,24 @@ class BatchState:
             # A retry on a running batch: the domain starts over.
             self._unfinish(row)
             row.reset()
+            self.waiting[row.job_id] = None
             self._note(f"{safe_text(row.domain)} queued again")
         if not row.final:
             row.phase = event.phase
             row.detail = event.detail
+            if row.phase == Phase.CANCELLED and not row.active:
+                # Cancelled before it started: no DomainFinished follows.
+                self.waiting.pop(row.job_id, None)
+                self.ended[row.job_id] = None
+                self.finished_domains += 1
+                self.cancelled += 1
+                self.view_version += 1
         if event.phase == Phase.BACKOFF:
             self._note(f"{safe_text(row.domain)} backing off: {safe_text(event.detail, 100)}")
         row.version += 1
-        self.dirty.add(event.job_id)
 
     def _fetch_started(self, event: FetchStarted) -> None:
         self.rows[event.job_id].url = event.url
-        self.dirty.add(event.job_id)
 
     def _page_fetched(self, event: PageFetched) -> None:
         row = self.rows[event.job_id]
@@ -315,7 +217,6 @@ class BatchState:
         row.errors = event.pages_failed
         row.add_page(event.page, now - row.started if row.started is not None else None)
         self.page_times.append(now)
-        self.dirty.add(event.job_id)
 
     def _retrying(self, event: RequestRetrying) -> None:
         row = self.rows[event.job_id]
@@ -338,6 +239,8 @@ class BatchState:
 
     def _domain_finished(self, event: DomainFinished) -> None:
         row = self.rows[event.job_id]
+        if event.job_id in self.ended:  # cancelled before it started, and now said so
+            self._unfinish(row)
         record = event.record
         was_running, row.active = row.active, False
         row.finished = self.clock() if row.started is not None else None
@@ -354,7 +257,10 @@ class BatchState:
         row.url = ""
         row.apply_record(record)
         if was_running:
-            self.active.discard(event.job_id)
+            self.active.pop(event.job_id, None)
+        self.waiting.pop(event.job_id, None)
+        self.ended[event.job_id] = None
+        self.view_version += 1
         self.finished_domains += 1
         if row.phase == Phase.FAILED:
             self.failed += 1
@@ -365,7 +271,6 @@ class BatchState:
             self._note(f"{safe_text(row.domain)} cancelled")
         if row.excluded > 1:
             self._note(f"{safe_text(row.domain)}: robots.txt excluded {row.excluded} URLs in all")
-        self.dirty.add(event.job_id)
 
     def _batch_finished(self, event: BatchFinished) -> None:
         self.status = event.status
@@ -377,8 +282,9 @@ class BatchState:
             row.finished = self.finished
             row.detail = "interrupted"
             row.url = ""
-            self.dirty.add(job_id)
+            self.stopped[job_id] = None
         self.active.clear()
+        self.view_version += 1
         counts = event.counts
         self._note(
             f"batch {event.status.value}: {counts.get('done', 0)} done, "
@@ -405,12 +311,6 @@ class BatchState:
     def running(self) -> int:
         """How many domains are being crawled now."""
         return len(self.active)
-
-    def take_dirty(self) -> set[str]:
-        """The rows changed since the last call, plus running rows (their clocks tick)."""
-        dirty, self.dirty = self.dirty, set()
-        dirty |= self.active
-        return dirty
 
     def take_log(self) -> list[str]:
         """Log lines since the last call."""
@@ -443,9 +343,9 @@ class BatchState:
     def work(self) -> tuple[int, int]:
         """(done, total) in page units: a finished domain counts as its whole budget."""
         total = len(self.order) * self.max_pages
-        done = 0
-        for row in self.rows.values():
-            done += self.max_pages if row.final else min(row.pages, self.max_pages)
+        done = len(self.ended) * self.max_pages
+        for job_id in (*self.active, *self.stopped):
+            done += min(self.rows[job_id].pages, self.max_pages)
         return done, total
 
     def eta(self) -> float | None:

@@ -15,6 +15,10 @@ from tui_scraper.app.screens.history import HistoryScreen, StoredBatchScreen
 from tui_scraper.app.screens.start import StartScreen
 
 SECTIONS: tuple[tuple[str, list[BindingType]], ...] = (
+    (
+        "Every screen",
+        [Binding("ctrl+p", "command_palette", "Command palette: every action and every theme")],
+    ),
     ("Start screen (domains and settings)", StartScreen.BINDINGS),
     (
         "Batch screen (the live table)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui_scraper.app.format import PHASE_STYLES, duration, plain
+from tui_scraper.app.format import PHASE_STYLES, duration, plain, stop_words
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.state import DomainRow
 from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
-from tui_scraper.engine.events import BatchStatus, DomainRecord, Phase
+from tui_scraper.engine.events import BatchStatus, DomainRecord, PageRecord, Phase
 from tui_scraper.export import PAGE_FIELDS, write_rows
 from tui_scraper.store import Store
 from tui_scraper.text import safe_text
@@ -38,6 +39,7 @@ STORED_DOMAIN_COLUMNS = (
     ColumnSpec("emails", "emails", 6),
     ColumnSpec("elapsed", "time", 6),
 )
+FINISHED = frozenset({"done", "failed", "cancelled"})
 STATUS_STYLES = {
     BatchStatus.COMPLETED.value: "green",
     BatchStatus.RUNNING.value: "bold cyan",
@@ -208,11 +210,11 @@ def stored_status(record: DomainRecord) -> tuple[str, str]:
         "cancelled": Phase.CANCELLED,
         "running": Phase.CRAWLING,
     }.get(status, Phase.QUEUED)
-    detail = record.get("error") or record.get("stop_reason") or ""
     if status == "running":
-        status, detail = "unfinished", ""
-    text = f"{status}: {detail}" if detail and detail != status else status
-    return text, PHASE_STYLES[phase]
+        return "unfinished", PHASE_STYLES[phase]
+    error = record.get("error") if status == "failed" else None
+    text = stop_words(record.get("stop_reason"), error) if status in FINISHED else status
+    return text or status, PHASE_STYLES[phase]
 
 
 class StoredBatchScreen(StoredBatchActions):
@@ -278,11 +280,16 @@ class StoredBatchScreen(StoredBatchActions):
         store = self.scraper.store
         if record is None or store is None:
             return
-        pages = [p for p in store.batch_pages(self.batch_id) if p["job_id"] == record["job_id"]]
-        row = DomainRow.from_store(record, pages)
+        row = DomainRow.from_record(record)
         settings = (self._batch_doc(self.batch_id) or {}).get("settings") or {}
         max_pages = int(settings.get("max_pages") or max(row.pages, 1))
-        self.scraper.open_domain(row, live=False, max_pages=max_pages)
+        batch_id, job_id = self.batch_id, record["job_id"]
+
+        def load_pages() -> Iterable[PageRecord]:
+            # Run by the domain screen in a thread: the store's pages are streamed.
+            return (page for page in store.batch_pages(batch_id) if page["job_id"] == job_id)
+
+        self.scraper.open_domain(row, live=False, max_pages=max_pages, load_pages=load_pages)
 
     def action_export(self) -> None:
         """Export the selected batch's pages."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, Static, TextArea
+from textual.worker import get_current_worker
 
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import LoadFileScreen
@@ -20,6 +22,32 @@ from tui_scraper.text import safe_text
 # Counting waits for a pause in typing, so pasting 10,000 lines parses once.
 DEBOUNCE_S = 0.15
 MAX_REJECTED_SHOWN = 100
+# Longer lists are parsed in a thread (100,000 domains take a second or more).
+INLINE_PARSE_CHARS = 20_000
+# A paste or a file of more lines is held beside the text area, not in it: Textual's
+# TextArea takes seconds to take in and draw 100,000 lines.
+BULK_LINES = 2000
+
+
+def is_bulk(text: str) -> bool:
+    """Whether a list is too long to edit in the text area."""
+    return text.count("\n") >= BULK_LINES
+
+
+class DomainsArea(TextArea):
+    """The domain list; a very long paste is handed to the screen instead of inserted."""
+
+    class BulkPasted(Message):
+        """A paste of BULK_LINES lines or more."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        if is_bulk(event.text):
+            event.prevent_default()  # TextArea's own handler would insert it
+            self.post_message(self.BulkPasted(event.text))
 
 
 class StartScreen(AppScreen):
@@ -30,6 +58,13 @@ class StartScreen(AppScreen):
         Binding(
             "ctrl+o", "load", "Load file", key_display="^o", tooltip="Load domains from a file"
         ),
+        Binding(
+            "ctrl+r",
+            "drop_bulk",
+            "Drop pasted",
+            key_display="^r",
+            tooltip="Remove the long pasted or loaded list held beside the text area",
+        ),
         Binding("f2", "app.history", "History", key_display="F2", tooltip="Earlier batches"),
         Binding("f1", "app.help", "Help", key_display="F1", tooltip="List every key"),
         Binding("ctrl+q", "app.quit", "Quit", key_display="^q", tooltip="Quit"),
@@ -38,9 +73,13 @@ class StartScreen(AppScreen):
     def __init__(self, settings: Settings, domains_text: str, db_path: str) -> None:
         super().__init__()
         self.initial_settings = settings
-        self.domains_text = domains_text
+        # A long prefilled list (`-f big.txt`) is held aside like a long paste.
+        self.bulk_text = domains_text if is_bulk(domains_text) else ""
+        self.domains_text = "" if self.bulk_text else domains_text
         self.db_path = db_path
-        self.parsed = parse_targets(domains_text)
+        self.parsed = ParsedTargets([], [])
+        self._parsed_text: str | None = None
+        """The text `parsed` was parsed from; None while a parse is pending."""
         self._debounce: Timer | None = None
         self.is_ready = False
 
@@ -50,7 +89,7 @@ class StartScreen(AppScreen):
         with Horizontal(id="start-body"):
             with Vertical(id="domains-pane"):
                 yield Label("Domains, one a line (commas and spaces also separate)")
-                area = TextArea(
+                area = DomainsArea(
                     self.domains_text,
                     id="domains",
                     soft_wrap=False,
@@ -59,6 +98,7 @@ class StartScreen(AppScreen):
                 )
                 area.cursor_blink = blink
                 yield area
+                yield Static(id="bulk-note")
                 yield Static(id="input-summary")
                 with VerticalScroll(id="rejected-pane"):
                     yield Static(id="rejected")
@@ -70,7 +110,8 @@ class StartScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.query_one("#domains", TextArea).focus()
-        self._show_counts()
+        self._show_bulk()
+        self._count(self.all_text())
         self.is_ready = True
         # After this refresh the settings form's inputs exist, so Start can read them.
         self.call_after_refresh(self.scraper.maybe_autostart)
@@ -81,18 +122,79 @@ class StartScreen(AppScreen):
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, self._recount)
 
+    def all_text(self) -> str:
+        """The list to crawl: the text area's lines, then any long list held aside."""
+        text = self.query_one("#domains", TextArea).text
+        if not self.bulk_text:
+            return text
+        return f"{text}\n{self.bulk_text}" if text.strip() else self.bulk_text
+
+    def _show_bulk(self) -> None:
+        note = self.query_one("#bulk-note", Static)
+        note.display = bool(self.bulk_text)
+        if self.bulk_text:
+            lines = self.bulk_text.count("\n") + 1
+            note.update(Text(f"+ {lines:,} pasted lines, not shown", end=""))
+        self.refresh_bindings()
+
+    @on(DomainsArea.BulkPasted)
+    def _bulk_pasted(self, event: DomainsArea.BulkPasted) -> None:
+        self.add_bulk(event.text)
+
+    def add_bulk(self, text: str) -> None:
+        """Hold a long list beside the text area and count it."""
+        self.bulk_text = f"{self.bulk_text}\n{text}" if self.bulk_text else text
+        self._show_bulk()
+        self._recount()
+
+    def action_drop_bulk(self) -> None:
+        """Remove the long list held aside."""
+        self.bulk_text = ""
+        self._show_bulk()
+        self._recount()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show the drop key only while a long list is held aside."""
+        if action == "drop_bulk":
+            return bool(self.bulk_text)
+        return True
+
     def _recount(self) -> None:
         self._debounce = None
-        self.parsed = parse_targets(self.query_one("#domains", TextArea).text)
+        self._count(self.all_text())
+
+    def _count(self, text: str, then_start: bool = False) -> None:
+        """Parse the list: at once when short, else in a thread while the screen answers."""
+        if text == self._parsed_text:
+            self._counted(text, self.parsed, then_start)
+        elif len(text) <= INLINE_PARSE_CHARS:
+            self._counted(text, parse_targets(text), then_start)
+        else:
+            self._parsed_text = None
+            self.query_one("#input-summary", Static).update(
+                Text(f"counting {text.count(chr(10)) + 1:,} lines…", style="dim", end="")
+            )
+            self._parse_in_thread(text, then_start)
+
+    @work(thread=True, exclusive=True, group="parse-domains")
+    def _parse_in_thread(self, text: str, then_start: bool) -> None:
+        parsed = parse_targets(text)
+        if not get_current_worker().is_cancelled:  # a newer parse replaced this one
+            self.app.call_from_thread(self._counted, text, parsed, then_start)
+
+    def _counted(self, text: str, parsed: ParsedTargets, then_start: bool) -> None:
+        self.parsed, self._parsed_text = parsed, text
         self._show_counts()
+        if then_start:
+            self._start(parsed)
 
     def _show_counts(self) -> None:
         parsed = self.parsed
         valid, rejected = len(parsed.targets), len(parsed.rejected)
         summary = Text(end="")
-        summary.append(f"{valid} valid", style="bold green" if valid else "dim")
+        summary.append(f"{valid:,} valid", style="bold green" if valid else "dim")
         summary.append(" · ")
-        summary.append(f"{rejected} rejected", style="bold red" if rejected else "dim")
+        summary.append(f"{rejected:,} rejected", style="bold red" if rejected else "dim")
         self.query_one("#input-summary", Static).update(summary)
         lines = Text(end="")
         for rejection in parsed.rejected[:MAX_REJECTED_SHOWN]:
@@ -104,18 +206,15 @@ class StartScreen(AppScreen):
         self.query_one("#rejected", Static).update(lines)
         self.query_one("#rejected-pane").display = bool(rejected)
 
-    def current_input(self) -> ParsedTargets:
-        """The domains as typed now (not waiting for the debounce)."""
+    def action_start(self) -> None:
+        """Start a batch of the domains as typed now (not waiting for the debounce)."""
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        self.parsed = parse_targets(self.query_one("#domains", TextArea).text)
-        self._show_counts()
-        return self.parsed
+        self._count(self.all_text(), then_start=True)
 
-    def action_start(self) -> None:
+    def _start(self, parsed: ParsedTargets) -> None:
         """Start a batch, or say clearly why not."""
-        parsed = self.current_input()
         try:
             settings = self.query_one(SettingsForm).settings()
         except SettingError as error:
@@ -140,8 +239,12 @@ class StartScreen(AppScreen):
     def _loaded(self, text: str | None) -> None:
         if text is None:
             return
+        if is_bulk(text):
+            self.add_bulk(text)
+            return
         area = self.query_one("#domains", TextArea)
         current = area.text.rstrip("\n")
         area.text = f"{current}\n{text}" if current else text
         self._recount()
-        self.notify(f"{len(self.parsed.targets)} valid domains in the list now", markup=False)
+        if self._parsed_text is not None:  # counted already (a long list is counted in a thread)
+            self.notify(f"{len(self.parsed.targets):,} valid domains in the list now", markup=False)
