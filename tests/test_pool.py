@@ -278,7 +278,7 @@ async def test_domain_cancelled_before_its_first_step_still_finishes(demo_web: D
         runner = BatchRunner(settings, events.append, client=client, parser=InlineParser())
         [job] = make_jobs(runner.batch_id, parse_targets(host).targets)
         try:
-            await runner._place.open(settings, runner.sink, [])
+            await runner._place.open(runner.batch_id, settings, runner.sink, [])
             runner._start(job)  # created, not yet run a single step
             [(task, _control)] = runner._running.values()
             assert runner.cancel_domain(job.job_id)

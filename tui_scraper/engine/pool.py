@@ -69,7 +69,11 @@ class CrawlPlace(Protocol):
     """
 
     async def open(
-        self, settings: Settings, sink: EventSink, named: list[tuple[str, int | None]]
+        self,
+        batch_id: str,
+        settings: Settings,
+        sink: EventSink,
+        named: list[tuple[str, int | None]],
     ) -> None: ...
 
     def start(self, job: DomainJob, control: DomainControl) -> asyncio.Task[DomainRecord]: ...
@@ -95,7 +99,11 @@ class LocalPlace:
         self._parser: PageParser | None = None
 
     async def open(
-        self, settings: Settings, sink: EventSink, named: list[tuple[str, int | None]]
+        self,
+        batch_id: str,
+        settings: Settings,
+        sink: EventSink,
+        named: list[tuple[str, int | None]],
     ) -> None:
         self._settings = settings
         self._sink = sink
@@ -269,7 +277,7 @@ class BatchRunner:
             )
         )
         named = [target_address(job.target) for job in self.jobs.values()]
-        await self._place.open(self.settings, self.sink, named)
+        await self._place.open(self.batch_id, self.settings, self.sink, named)
         try:
             self._place.set_paused(self.paused)
             await self._schedule()
