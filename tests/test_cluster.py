@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,10 +15,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import demo_settings
+from tui_scraper.cluster import DaskPlace
+from tui_scraper.cluster.worker import paused_here
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine.events import (
     BatchStatus,
     DomainFinished,
+    DomainStarted,
+    DomainStatus,
     Event,
     PageFetched,
 )
@@ -152,3 +159,147 @@ print("loaded:", loaded)
     )
     assert "completed True" in done.stdout, done.stdout + done.stderr
     assert "loaded: []" in done.stdout, done.stdout
+
+
+def place_of(runner: BatchRunner) -> DaskPlace:
+    place = runner._place
+    assert isinstance(place, DaskPlace) and place.client is not None
+    return place
+
+
+def job_of(runner: BatchRunner, domain: str) -> str:
+    return next(job.job_id for job in runner.jobs.values() if job.target.domain == domain)
+
+
+def pages_of(recorder: Recorder, domain: str) -> int:
+    return sum(event.domain == domain for event in recorder.of(PageFetched))
+
+
+async def test_pause_stops_new_requests_on_every_worker(demo_web: DemoWeb) -> None:
+    hosts = normal_hosts(demo_web, 4)
+    async with DemoServer(demo_web, latency=0.05) as server:
+        settings = demo_settings(server, concurrency=4, per_domain=1, max_pages=12)
+
+        async def steer(runner: BatchRunner, recorder: Recorder) -> None:
+            # Pages reach the driver while the batch runs, not at its end.
+            await recorder.wait_for(lambda events: len(recorder.of(PageFetched)) >= 4, 30)
+            client = place_of(runner).client
+            assert client is not None
+            runner.pause()
+
+            async def every_worker_paused() -> None:
+                while True:
+                    held = await client.run(paused_here, runner.batch_id)
+                    if [h for h in held.values() if h is not None] and all(
+                        h in (True, None) for h in held.values()
+                    ):
+                        return
+                    await asyncio.sleep(0.05)  # polls the workers' state, waits for no work
+
+            await asyncio.wait_for(every_worker_paused(), 10)
+            await server.wait_until(lambda stats: not stats.in_flight_hosts(), 10)
+            asked = server.stats.total_requests
+            with pytest.raises(TimeoutError):
+                await server.wait_until(lambda stats: stats.total_requests > asked, 1.0)
+            runner.resume()
+
+        status, recorder, _runner = await run_on(
+            settings.replace(cluster=CLUSTER), hosts, during=steer
+        )
+    assert status == BatchStatus.COMPLETED
+    assert {e.domain: e.record["pages_ok"] for e in recorder.of(DomainFinished)} == {
+        host: 12 for host in hosts
+    }
+    # Politeness holds across workers: --concurrency sites, --per-domain requests each.
+    assert server.stats.max_hosts_in_flight <= 4
+    assert all(server.stats.hosts[host].max_in_flight <= 1 for host in hosts)
+
+
+async def test_cancel_one_domain_then_all(demo_web: DemoWeb) -> None:
+    first, second, third = normal_hosts(demo_web, 3)
+    async with DemoServer(demo_web, latency=0.1) as server:
+        settings = demo_settings(server, concurrency=2, per_domain=1, max_pages=40, max_depth=9)
+
+        async def steer(runner: BatchRunner, recorder: Recorder) -> None:
+            await recorder.wait_for(lambda _: pages_of(recorder, first) >= 2, 30)
+            assert runner.cancel_domain(job_of(runner, first))
+            # The freed slot goes to the queued domain; then the rest are cancelled.
+            await recorder.wait_for(lambda _: pages_of(recorder, third) >= 1, 30)
+            runner.cancel()
+
+        status, recorder, _runner = await run_on(
+            settings.replace(cluster=CLUSTER), [first, second, third], during=steer
+        )
+        # The cancelled domains' requests stop on their workers.
+        await server.wait_until(lambda stats: not stats.in_flight_hosts(), 10)
+    assert status == BatchStatus.CANCELLED
+    finished = {e.domain: e.record for e in recorder.of(DomainFinished)}
+    assert Counter(e.domain for e in recorder.of(DomainFinished)) == Counter(list(finished))
+    assert {d: r["status"] for d, r in finished.items()} == dict.fromkeys(
+        (first, second, third), DomainStatus.CANCELLED
+    )
+    assert 2 <= finished[first]["pages_ok"] < 40
+
+
+async def test_retry_and_concurrency_change_on_a_cluster_batch(demo_web: DemoWeb) -> None:
+    slow = normal_hosts(demo_web, 3)
+    async with DemoServer(demo_web, latency=0.05) as server:
+        settings = demo_settings(server, concurrency=1, per_domain=1, max_pages=10, retries=0)
+
+        async def steer(runner: BatchRunner, recorder: Recorder) -> None:
+            # (the runner records a domain's end just after its DomainFinished event)
+            await recorder.wait_for(lambda _: bool(runner.failed_jobs()), 30)
+            [failed] = runner.failed_jobs()
+            assert failed.target.domain == "start-404.test"
+            assert runner.retry([failed.job_id]) == [failed.job_id]
+            assert server.stats.max_hosts_in_flight == 1
+            runner.set_concurrency(3)
+            await server.wait_until(lambda stats: len(stats.in_flight_hosts()) >= 2, 20)
+
+        status, recorder, runner = await run_on(
+            settings.replace(cluster=CLUSTER), ["start-404.test", *slow], during=steer
+        )
+    assert status == BatchStatus.COMPLETED
+    ends = Counter(e.domain for e in recorder.of(DomainFinished))
+    assert ends == Counter({"start-404.test": 2, **dict.fromkeys(slow, 1)})
+    assert runner.counts()["failed"] == 1 and runner.counts()["done"] == 3
+    assert server.stats.max_hosts_in_flight <= 3
+
+
+async def test_a_killed_worker_costs_only_its_running_domains(
+    demo_web: DemoWeb, tmp_path: Path
+) -> None:
+    hosts = normal_hosts(demo_web, 6)
+    finished_before: set[str] = set()
+    async with DemoServer(demo_web, latency=0.05) as server:
+        settings = demo_settings(server, concurrency=2, per_domain=1, max_pages=10)
+
+        async def kill(runner: BatchRunner, recorder: Recorder) -> None:
+            def running_pages(_: list[Event]) -> bool:
+                done = {e.domain for e in recorder.of(DomainFinished)}
+                return bool(done) and any(pages_of(recorder, h) >= 2 for h in set(hosts) - done)
+
+            await recorder.wait_for(running_pages, 60)
+            finished_before.update(e.domain for e in recorder.of(DomainFinished))
+            client = place_of(runner).client
+            assert client is not None
+            processing = await client.processing()
+            worker = next(address for address, keys in processing.items() if keys)
+            pids = await client.run(os.getpid, workers=[worker])
+            os.kill(pids[worker], signal.SIGKILL)
+
+        with Store.open(str(tmp_path / "db.json"), write=True) as store:
+            status, recorder, runner = await run_on(
+                settings.replace(cluster=CLUSTER), hosts, store, during=kill
+            )
+            stored = list(store.batch_pages(runner.batch_id))
+            domains = {d["domain"]: d for d in store.batch_domains(runner.batch_id)}
+    assert status == BatchStatus.COMPLETED
+    # Each domain ends once, done, with all its pages; a finished one never ran again.
+    assert Counter(e.domain for e in recorder.of(DomainFinished)) == Counter(hosts)
+    assert all(d["status"] == DomainStatus.DONE and d["pages_ok"] == 10 for d in domains.values())
+    starts = Counter(e.domain for e in recorder.of(DomainStarted))
+    assert all(starts[host] == 1 for host in finished_before)
+    assert any(count == 2 for count in starts.values())  # the killed worker's domains
+    # No page stored twice: the restarted domains' earlier pages were replaced.
+    assert len({(p["job_id"], p["url"]) for p in stored}) == len(stored) == 10 * len(hosts)

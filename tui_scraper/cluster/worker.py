@@ -164,3 +164,14 @@ async def crawl_task(batch_id: str, job: DomainJob, key: str) -> dict[str, Any]:
     plugin = get_worker().plugins[plugin_name(batch_id)]
     assert isinstance(plugin, BatchWorkerPlugin)
     return await plugin.crawl(job, key)
+
+
+def paused_here(batch_id: str, dask_worker: Worker) -> bool | None:
+    """Whether this worker holds the batch paused (None: no crawl of it ran here); for tests.
+
+    Run it with `Client.run`, which passes the worker as `dask_worker`.
+    """
+    plugin = dask_worker.plugins.get(plugin_name(batch_id))
+    if not isinstance(plugin, BatchWorkerPlugin) or not hasattr(plugin, "gate"):
+        return None
+    return not plugin.gate.is_set()
