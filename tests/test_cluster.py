@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import demo_settings
+from tests.test_cli import run_cli
+from tests.test_store import FINISHED, check_store, crawl_args, start_cli
 from tui_scraper.cluster import DaskPlace
 from tui_scraper.cluster.worker import paused_here
 from tui_scraper.demo import DemoServer, DemoWeb
@@ -303,3 +305,27 @@ async def test_a_killed_worker_costs_only_its_running_domains(
     assert any(count == 2 for count in starts.values())  # the killed worker's domains
     # No page stored twice: the restarted domains' earlier pages were replaced.
     assert len({(p["job_id"], p["url"]) for p in stored}) == len(stored) == 10 * len(hosts)
+
+
+async def test_ctrl_c_leaves_a_cluster_batch_interrupted_and_resume_completes_it(
+    demo_web: DemoWeb, tmp_path: Path
+) -> None:
+    """Through `python -m tui_scraper`, whose worker processes re-import the main module."""
+    db = tmp_path / "store.json"
+    hosts = normal_hosts(demo_web, 6)
+    async with DemoServer(demo_web, latency=0.05) as server:
+        args = [*crawl_args(server, db), "--cluster", CLUSTER, "--per-domain", "1"]
+        process = await start_cli("crawl", *hosts, *args, capture=True)
+        await server.wait_until(lambda s: s.total_requests >= 15, 60)
+        process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(30):
+            code = await process.wait()
+        assert code == 130, (await process.stderr.read()).decode()  # type: ignore[union-attr]
+        state = check_store(db)
+        assert state["batch"]["status"] == "interrupted"
+        assert [d for d in state["domains"] if d["status"] not in FINISHED]
+        code, _out, err = await run_cli("resume", state["batch"]["batch_id"], *args)
+        assert code == 0, err
+    final = check_store(db)
+    assert final["batch"]["status"] == "completed"
+    assert all(d["status"] == "done" and d["pages_ok"] == 12 for d in final["domains"])
