@@ -15,6 +15,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import demo_settings
+from tests.test_app import (
+    NORMAL,
+    SIZE,
+    finished,
+    make_test_app,
+    row_state,
+    screen_text,
+    start,
+    wait_for,
+)
 from tests.test_cli import run_cli
 from tests.test_store import FINISHED, check_store, crawl_args, start_cli
 from tui_scraper.cluster import DaskPlace
@@ -329,3 +339,25 @@ async def test_ctrl_c_leaves_a_cluster_batch_interrupted_and_resume_completes_it
     final = check_store(db)
     assert final["batch"]["status"] == "completed"
     assert all(d["status"] == "done" and d["pages_ok"] == 12 for d in final["domains"])
+
+
+async def test_the_app_shows_a_cluster_batch_as_a_local_one(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    settings = demo_settings(demo_server, max_pages=6, concurrency=3, cluster=CLUSTER)
+    domains = [*NORMAL[:3], "start-404.test", "redirect-loop.test"]
+    app = make_test_app(tmp_path, settings, domains)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        assert app.session is not None
+        assert isinstance(app.session.runner._place, DaskPlace)  # the crawls ran on the cluster
+        await wait_for(pilot, lambda: finished(app), timeout=90)
+        await pilot.pause()
+        for domain in NORMAL[:3]:
+            assert row_state(app, domain).startswith("done"), domain
+        assert row_state(app, "start-404.test") == "failed: HTTP 404"
+        assert row_state(app, "redirect-loop.test").startswith("failed: redirect loop")
+        assert "5/5 domains · 2 failed" in screen_text(app)
+    batch = Store.open(str(tmp_path / "store.json")).all_batches()[-1]
+    assert batch["status"] == "completed"
+    assert batch["counts"]["done"] == 3 and batch["counts"]["failed"] == 2

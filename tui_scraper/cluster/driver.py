@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import multiprocessing.resource_tracker
+import sys
 from typing import Any
 
 from distributed import Client, LocalCluster, Variable, as_completed
@@ -44,6 +46,18 @@ from tui_scraper.settings import SettingError, Settings, parse_cluster_address
 
 # A finished attempt waits at most this long for event batches still on their way.
 LATE_EVENTS_S = 5.0
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr before workers spawn.
+
+    It hands its child `sys.stderr.fileno()`, and under the app that is Textual's
+    capture, whose fileno is -1: spawning the worker processes would fail.
+    """
+    if sys.__stderr__ is None:
+        return
+    with contextlib.redirect_stderr(sys.__stderr__):
+        multiprocessing.resource_tracker.ensure_running()
 
 
 @dataclasses.dataclass(eq=False)
@@ -95,6 +109,7 @@ class DaskPlace:
         self._sink = sink
         self._batch_id = batch_id
         if self._kind == "local":
+            _start_resource_tracker()
             self.cluster = await LocalCluster(
                 n_workers=int(self._where),
                 threads_per_worker=1,
