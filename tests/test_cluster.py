@@ -25,7 +25,7 @@ from tests.test_app import (
     start,
     wait_for,
 )
-from tests.test_cli import run_cli
+from tests.test_cli import assert_one_line_error, run_cli
 from tests.test_store import FINISHED, check_store, crawl_args, start_cli
 from tui_scraper.cluster import DaskPlace
 from tui_scraper.cluster.worker import paused_here
@@ -361,3 +361,17 @@ async def test_the_app_shows_a_cluster_batch_as_a_local_one(
     batch = Store.open(str(tmp_path / "store.json")).all_batches()[-1]
     assert batch["status"] == "completed"
     assert batch["counts"]["done"] == 3 and batch["counts"]["failed"] == 2
+
+
+async def test_a_bad_or_unreachable_cluster_is_a_one_line_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "store.json")
+    code, _out, err = await run_cli("crawl", "example.test", "--db", db, "--cluster", "nope")
+    assert code == 2
+    assert_one_line_error(err, "--cluster")
+    # Nothing listens on port 1: no batch is left behind in the store.
+    args = ["--db", db, "--cluster", "tcp://127.0.0.1:1"]
+    code, _out, err = await run_cli("crawl", "example.test", *args)
+    assert code == 2
+    assert_one_line_error(err, "--cluster tcp://127.0.0.1:1: cannot reach it")
+    code, out, _err = await run_cli("batches", "--db", db)
+    assert "no batches" in out + _err

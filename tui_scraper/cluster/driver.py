@@ -44,6 +44,10 @@ from tui_scraper.engine.events import (
 )
 from tui_scraper.settings import SettingError, Settings, parse_cluster_address
 
+# Task slots of each local worker: enough for any window (`dask worker --nthreads`).
+SLOTS_PER_WORKER = 64
+# How long the driver tries to reach a scheduler.
+CONNECT_S = 5.0
 # A finished attempt waits at most this long for event batches still on their way.
 LATE_EVENTS_S = 5.0
 
@@ -108,11 +112,21 @@ class DaskPlace:
     ) -> None:
         self._sink = sink
         self._batch_id = batch_id
+        try:
+            await self._open(settings, named)
+        except BaseException:
+            await self.close()  # a half-started cluster must not outlive a failed start
+            raise
+
+    async def _open(self, settings: Settings, named: list[tuple[str, int | None]]) -> None:
+        batch_id = self._batch_id
         if self._kind == "local":
             _start_resource_tracker()
             self.cluster = await LocalCluster(
                 n_workers=int(self._where),
-                threads_per_worker=1,
+                # A running async task holds one of its worker's slots though it uses no
+                # thread: with one slot a worker would crawl one domain at a time.
+                threads_per_worker=max(SLOTS_PER_WORKER, settings.concurrency),
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
@@ -121,11 +135,17 @@ class DaskPlace:
             self.client = await Client(self.cluster, asynchronous=True)
         else:
             try:
-                self.client = await Client(str(self._where), asynchronous=True, timeout=10)
-            except OSError as error:
+                self.client = await Client(str(self._where), asynchronous=True, timeout=CONNECT_S)
+            except (OSError, TimeoutError) as error:
                 raise SettingError(f"--cluster {self.address}: cannot reach it ({error})") from None
             # Driver, scheduler and workers must run the same versions (msgpack, pickles).
-            await self.client.get_versions(check=True)
+            try:
+                await self.client.get_versions(check=True, packages=["tui_scraper"])
+            except ValueError as error:
+                await self.client.close()
+                self.client = None
+                first = str(error).strip().splitlines()[0]
+                raise SettingError(f"--cluster {self.address}: {first}") from None
         self._variable = Variable(steering_name(batch_id), client=self.client)
         await self._variable.set(dict(self._steering))
         self.client.subscribe_topic(topic_name(batch_id), self._on_message)
@@ -266,8 +286,9 @@ class DaskPlace:
                 self.client.unsubscribe_topic(topic_name(self._batch_id))
             with contextlib.suppress(Exception):
                 await self.client.unregister_worker_plugin(plugin_name(self._batch_id))
-            with contextlib.suppress(Exception):
-                await self._variable.delete()
+            if hasattr(self, "_variable"):
+                with contextlib.suppress(Exception):
+                    await self._variable.delete()
             await self.client.close()
             self.client = None
         if self.cluster is not None:

@@ -262,6 +262,9 @@ class BatchRunner:
         a resume redoes them.
         """
         self._cancelled = False
+        named = [target_address(job.target) for job in (*self.jobs.values(), *jobs)]
+        # First, so a cluster that cannot be reached leaves no batch behind.
+        await self._place.open(self.batch_id, self.settings, self.sink, named)
         self._pending.extend(jobs)
         for job in jobs:
             self.jobs[job.job_id] = job
@@ -276,8 +279,6 @@ class BatchRunner:
                 dict(labels or {}),
             )
         )
-        named = [target_address(job.target) for job in self.jobs.values()]
-        await self._place.open(self.batch_id, self.settings, self.sink, named)
         try:
             self._place.set_paused(self.paused)
             await self._schedule()
