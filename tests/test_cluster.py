@@ -195,6 +195,8 @@ async def test_pause_stops_new_requests_on_every_worker(demo_web: DemoWeb) -> No
         async def steer(runner: BatchRunner, recorder: Recorder) -> None:
             # Pages reach the driver while the batch runs, not at its end.
             await recorder.wait_for(lambda events: len(recorder.of(PageFetched)) >= 4, 30)
+            # The window is --concurrency domains, whatever the workers' thread count.
+            await server.wait_until(lambda stats: len(stats.in_flight_hosts()) == 4, 30)
             client = place_of(runner).client
             assert client is not None
             runner.pause()
