@@ -189,9 +189,15 @@ class DaskPlace:
             if not attempt.control.cancelled:
                 raise  # interrupted: the domain stays unfinished, for resume
             return self._cancelled(key, attempt)
+        except Exception:
+            self._drop(key)  # the task failed (a bug, or its workers kept dying): the domain fails
+            raise
         # Held, a finished future makes Dask recompute it when the worker holding it dies.
-        self._drop(key)
-        await self._late_batches(attempt, result)
+        self._release(attempt)
+        try:
+            await self._late_batches(attempt, result)  # the attempt still takes its events
+        finally:
+            self._drop(key)
         record: DomainRecord = result["record"]
         self._sink(DomainFinished(attempt.job.job_id, attempt.job.target.domain, record))
         return record
@@ -205,8 +211,14 @@ class DaskPlace:
                     await attempt.progress.wait()
 
     def _drop(self, key: str) -> None:
+        """Forget an attempt: its future, and any event of it still to come."""
         attempt = self._attempts.pop(key, None)
-        if attempt is not None and attempt.future is not None:
+        if attempt is not None:
+            self._release(attempt)
+
+    @staticmethod
+    def _release(attempt: _Attempt) -> None:
+        if attempt.future is not None:
             attempt.future.release()
             attempt.future = None
 
