@@ -314,6 +314,9 @@ async def test_a_killed_worker_costs_only_its_running_domains(
     assert all(d["status"] == DomainStatus.DONE and d["pages_ok"] == 10 for d in domains.values())
     starts = Counter(e.domain for e in recorder.of(DomainStarted))
     assert all(starts[host] == 1 for host in finished_before)
+    # ... as the demo web saw: no URL of a domain that had finished was asked again.
+    for host in finished_before:
+        assert set(server.stats.hosts[host].path_counts.values()) == {1}, host
     assert any(count == 2 for count in starts.values())  # the killed worker's domains
     # No page stored twice: the restarted domains' earlier pages were replaced.
     assert len({(p["job_id"], p["url"]) for p in stored}) == len(stored) == 10 * len(hosts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import multiprocessing.resource_tracker
 import sys
 from typing import Any
@@ -130,6 +131,8 @@ class DaskPlace:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # Its processes share the terminal: a warning would land in the app's screen.
+                silence_logs=logging.ERROR,
                 asynchronous=True,
             )
             self.client = await Client(self.cluster, asynchronous=True)
