@@ -274,11 +274,12 @@ async def test_domain_cancelled_before_its_first_step_still_finishes(demo_web: D
     events: list[object] = []
     async with DemoServer(demo_web) as server:
         settings = demo_settings(server)
-        runner = BatchRunner(settings, events.append, parser=InlineParser())
-        [job] = make_jobs(runner.batch_id, parse_targets(host).targets)
         client = await HttpClient.open(settings)
+        runner = BatchRunner(settings, events.append, client=client, parser=InlineParser())
+        [job] = make_jobs(runner.batch_id, parse_targets(host).targets)
         try:
-            runner._start(job, client, InlineParser())  # created, not yet run a single step
+            await runner._place.open(runner.batch_id, settings, runner.sink, [])
+            runner._start(job)  # created, not yet run a single step
             [(task, _control)] = runner._running.values()
             assert runner.cancel_domain(job.job_id)
             with pytest.raises(asyncio.CancelledError):

@@ -63,7 +63,20 @@ def test_flags_override_defaults_and_round_trip_through_the_store() -> None:
     assert settings.concurrency == 9 and settings.ignore_robots
     assert settings.connect_to == ["::127.0.0.1:8080"]
     assert Settings.from_dict(settings.to_dict()) == settings
-    assert set(settings.to_dict()) == {f.name for f in dataclasses.fields(Settings)}
+    # Every batch setting is stored; a run option (where the crawls run) is not.
+    stored = {f.name for f in dataclasses.fields(Settings)} - {"cluster"}
+    assert set(settings.to_dict()) == stored
+
+
+def test_cluster_is_a_checked_run_option_never_stored() -> None:
+    settings = settings_from_args(parser().parse_args(["--cluster", "local:2"]))
+    assert settings.cluster == "local:2"
+    assert "cluster" not in settings.to_dict()
+    assert Settings.from_dict(settings.to_dict()).cluster is None
+    assert settings.replace(cluster="tcp://10.0.0.5:8786").cluster == "tcp://10.0.0.5:8786"
+    for bad in ("local:0", "local:x", "10.0.0.5:8786", "tcp://host", "http://h:1"):
+        with pytest.raises(SettingError, match="--cluster"):
+            settings.replace(cluster=bad)
 
 
 def test_every_setting_has_a_flag() -> None:

@@ -35,6 +35,7 @@ from tui_scraper.export import (
 )
 from tui_scraper.findings import REPORT_FORMATS, batch_findings, write_findings
 from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
+from tui_scraper.runners import make_runner
 from tui_scraper.settings import (
     SettingError,
     Settings,
@@ -396,7 +397,7 @@ async def _run_batch(
             # demo's seed, for resume.
             network = Network.from_facts(server.network_facts())
             labels["demo_seed"] = demo_web.seed
-        runner = BatchRunner(
+        runner = make_runner(
             settings, fan_out([writer, reporter]), batch_id=batch_id, network=network
         )
         status = await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer, labels)

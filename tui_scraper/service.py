@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus, EventSink, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
+from tui_scraper.runners import make_runner
 from tui_scraper.engine.records import DomainJob
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreError, StoreWriter
@@ -128,7 +129,7 @@ class BatchService:
         return {"demo_seed": self.demo.web.seed} if self.demo is not None else {}
 
     def _runner(self, settings: Settings, batch_id: str) -> BatchRunner:
-        return BatchRunner(settings, lambda _event: None, batch_id=batch_id, network=self.network)
+        return make_runner(settings, lambda _event: None, batch_id=batch_id, network=self.network)
 
     def new_batch(
         self, settings: Settings, parsed: ParsedTargets, *, batch_id: str | None = None

@@ -41,6 +41,7 @@ def _setting(
     optional: bool = False,
     repeatable: bool = False,
     flag_only: bool = False,
+    run_only: bool = False,
 ) -> Any:
     metadata = {
         "help": help,
@@ -48,6 +49,8 @@ def _setting(
         "optional": optional,
         "repeatable": repeatable,
         "flag_only": flag_only,
+        # Where this run happens, not what the batch is: never stored, given again to resume.
+        "run_only": run_only,
     }
     if repeatable:
         return field(default_factory=list, metadata=metadata)
@@ -115,10 +118,21 @@ class Settings:
         "NAME=css:SELECTOR or NAME=xpath:EXPR: a custom field read on every page (repeatable)",
         repeatable=True,
     )
+    cluster: str | None = _setting(
+        None,
+        "run the domain crawls on a Dask cluster: tcp://HOST:PORT of its scheduler, "
+        "or local:N for N local worker processes",
+        optional=True,
+        run_only=True,
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-ready dict (the batch document's `settings`)."""
-        return {f.name: _copy(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """The settings as a JSON-ready dict (the batch document's `settings`), no run option."""
+        return {
+            f.name: _copy(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.metadata["run_only"]
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
@@ -157,6 +171,8 @@ class Settings:
         if self.ca_bundle is not None:
             check_ca_bundle(self.ca_bundle)
         check_fields(self.field)
+        if self.cluster is not None:
+            parse_cluster_address(self.cluster)
 
 
 def _copy(value: Any) -> Any:
@@ -168,14 +184,20 @@ def flag_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def setting_fields() -> Iterator[dataclasses.Field[Any]]:
-    """Every setting's field, in definition order (for forms and help screens)."""
-    yield from dataclasses.fields(Settings)
+def setting_fields(*, run_options: bool = False) -> Iterator[dataclasses.Field[Any]]:
+    """Every batch setting's field, in definition order (for forms and help screens).
+
+    `run_options` adds the options of one run (`--cluster`), which flags set but
+    a batch does not keep.
+    """
+    for f in dataclasses.fields(Settings):
+        if run_options or not f.metadata["run_only"]:
+            yield f
 
 
 def setting_help(name: str) -> str:
     """The help text of one setting."""
-    return next(f.metadata["help"] for f in setting_fields() if f.name == name)
+    return next(f.metadata["help"] for f in setting_fields(run_options=True) if f.name == name)
 
 
 def setting_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
@@ -190,7 +212,7 @@ def setting_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
 
 def parse_setting(name: str, text: str) -> Any:
     """Parse one setting typed as text (app inputs); raise SettingError with a clear reason."""
-    f = next(f for f in setting_fields() if f.name == name)
+    f = next(f for f in setting_fields(run_options=True) if f.name == name)
     text = text.strip()
     if text == "" and f.metadata["optional"]:
         return None
@@ -302,6 +324,25 @@ def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
     return host1.lower().rstrip("."), port1, host2, port2
 
 
+def parse_cluster_address(address: str) -> tuple[str, int | str]:
+    """`local:N` as ("local", N), a scheduler `tcp://HOST:PORT` (or tls://) as (scheme, address).
+
+    SettingError if it is neither.
+    """
+    text = address.strip()
+    if text.startswith("local:"):
+        count = text.removeprefix("local:")
+        if not count.isdigit() or not 1 <= int(count) <= 256:
+            raise SettingError(f"--cluster {address!r}: local:N needs N from 1 to 256")
+        return "local", int(count)
+    match = re.fullmatch(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})", text)
+    if match is None or not 0 < int(match.group(3)) < 65536:
+        raise SettingError(
+            f"--cluster {address!r}: expected tcp://HOST:PORT (a Dask scheduler) or local:N"
+        )
+    return match.group(1), text
+
+
 def check_fields(texts: list[str]) -> None:
     """Refuse `--field` values parsel cannot use (SettingError with parsel's reason)."""
     try:
@@ -334,7 +375,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     """Add `--db` and every setting's flag to a command's parser."""
     group = parser.add_argument_group("crawl settings")
     add_db_argument(group)
-    for f in setting_fields():
+    for f in setting_fields(run_options=True):
         flag = flag_name(f.name)
         help_text = f.metadata["help"]
         if f.metadata["flag_only"]:
@@ -350,7 +391,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
             flag,
             default=None,
             metavar={int: "N", float: "S"}.get(
-                setting_type(f), {"proxy": "URL", "ca_bundle": "PATH"}.get(f.name, "S")
+                setting_type(f),
+                {"proxy": "URL", "ca_bundle": "PATH", "cluster": "ADDRESS"}.get(f.name, "S"),
             ),
             type=_argparse_type(f),
             help=f"{help_text} (default {shown})",
@@ -372,7 +414,7 @@ def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -
     """Settings from parsed flags: flags given override `base` (or the defaults)."""
     settings = dataclasses.replace(base) if base is not None else Settings()
     changes = {}
-    for f in setting_fields():
+    for f in setting_fields(run_options=True):
         value = getattr(args, f.name, None)
         if value is not None:
             changes[f.name] = value

@@ -15,7 +15,8 @@ from tui_scraper.app.state import BatchState, Clock
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import DomainJob
 from tui_scraper.engine.events import BatchStatus, Event, Rejected
-from tui_scraper.engine.pool import BatchRunner, make_jobs
+from tui_scraper.engine.pool import make_jobs
+from tui_scraper.runners import make_runner
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreWriter
 from tui_scraper.targets import ParsedTargets
@@ -43,7 +44,7 @@ class BatchSession:
         self.store = store
         self.settings = settings
         self.state = BatchState(settings.max_pages, settings.concurrency, clock)
-        self.runner = BatchRunner(settings, self._sink, batch_id=batch_id, network=network)
+        self.runner = make_runner(settings, self._sink, batch_id=batch_id, network=network)
         self.targets = list(parsed.targets)
         self.jobs: list[DomainJob] = list(resume_jobs) if resume_jobs is not None else []
         self._jobs_made = resume_jobs is not None

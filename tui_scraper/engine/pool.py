@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from yarl import URL
 
@@ -65,6 +65,74 @@ def make_jobs(batch_id: str, targets: Sequence[Target]) -> list[DomainJob]:
     return [DomainJob(batch_id, str(uuid.uuid4()), target) for target in targets]
 
 
+class CrawlPlace(Protocol):
+    """Where a batch's domain crawls run: this process (`LocalPlace`) or a cluster.
+
+    The runner alone schedules, steers and reports the batch; a place only opens
+    what crawls need, starts one crawl as an asyncio task that ends with the
+    domain's record (its events go to the sink on the way), and hears of a pause.
+    """
+
+    async def open(
+        self,
+        batch_id: str,
+        settings: Settings,
+        sink: EventSink,
+        named: list[tuple[str, int | None]],
+    ) -> None: ...
+
+    def start(self, job: DomainJob, control: DomainControl) -> asyncio.Task[DomainRecord]: ...
+
+    def set_paused(self, paused: bool) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalPlace:
+    """Crawls as tasks of this event loop, sharing one HTTP client and one parser."""
+
+    def __init__(
+        self,
+        client: HttpClient | None = None,
+        parser: PageParser | None = None,
+        network: Network | None = None,
+    ) -> None:
+        self._given_client = client
+        self._given_parser = parser
+        self._network = network
+        self._client: HttpClient | None = None
+        self._parser: PageParser | None = None
+
+    async def open(
+        self,
+        batch_id: str,
+        settings: Settings,
+        sink: EventSink,
+        named: list[tuple[str, int | None]],
+    ) -> None:
+        self._settings = settings
+        self._sink = sink
+        self._client = self._given_client or await HttpClient.open(settings, self._network, named)
+        self._parser = self._given_parser or default_parser()
+
+    def start(self, job: DomainJob, control: DomainControl) -> asyncio.Task[DomainRecord]:
+        assert self._client is not None and self._parser is not None
+        return asyncio.create_task(
+            crawl_domain(job, self._settings, self._client, self._sink, control, self._parser),
+            name=f"crawl {job.target.domain}",
+        )
+
+    def set_paused(self, paused: bool) -> None:
+        pass  # local crawls read the runner's gate itself
+
+    async def close(self) -> None:
+        if self._given_client is None and self._client is not None:
+            await self._client.close()
+        if self._given_parser is None and self._parser is not None:
+            await self._parser.close()
+        self._client = self._parser = None
+
+
 class BatchRunner:
     """Runs one batch of domain jobs; its methods are the batch's controls."""
 
@@ -77,13 +145,12 @@ class BatchRunner:
         client: HttpClient | None = None,
         parser: PageParser | None = None,
         network: Network | None = None,
+        place: CrawlPlace | None = None,
     ) -> None:
         self.settings = settings
-        self._network = network
         self.sink = sink
         self.batch_id = batch_id or new_batch_id()
-        self._client = client
-        self._parser = parser
+        self._place: CrawlPlace = place or LocalPlace(client, parser, network)
         self._limit = settings.concurrency
         self._running_gate = asyncio.Event()
         self._running_gate.set()
@@ -118,11 +185,13 @@ class BatchRunner:
         """No new request (nor domain) starts until `resume`; requests under way finish."""
         if not self.paused:
             self._running_gate.clear()
+            self._place.set_paused(True)
             self.sink(BatchPaused(True))
 
     def resume(self) -> None:
         if self.paused:
             self._running_gate.set()
+            self._place.set_paused(False)
             self.sink(BatchPaused(False))
             self._wake.set()
 
@@ -151,6 +220,7 @@ class BatchRunner:
             control.cancelled = True
             task.cancel()
         self._running_gate.set()  # paused crawls must wake to see the cancel
+        self._place.set_paused(False)
         self._wake.set()
 
     def retry(self, job_ids: Sequence[str]) -> list[str]:
@@ -197,6 +267,9 @@ class BatchRunner:
         a resume redoes them.
         """
         self._cancelled = False
+        named = [target_address(job.target) for job in (*self.jobs.values(), *jobs)]
+        # First, so a cluster that cannot be reached leaves no batch behind.
+        await self._place.open(self.batch_id, self.settings, self.sink, named)
         self._pending.extend(jobs)
         for job in jobs:
             self.jobs[job.job_id] = job
@@ -215,11 +288,9 @@ class BatchRunner:
                 dict(labels or {}),
             )
         )
-        named = [target_address(job.target) for job in self.jobs.values()]
-        client = self._client or await HttpClient.open(self.settings, self._network, named)
-        parser = self._parser or default_parser()
         try:
-            await self._schedule(client, parser)
+            self._place.set_paused(self.paused)
+            await self._schedule()
         except asyncio.CancelledError:
             await self._abandon_running()
             self.sink(
@@ -227,15 +298,12 @@ class BatchRunner:
             )
             raise
         finally:
-            if self._client is None:
-                await client.close()
-            if self._parser is None:
-                await parser.close()
+            await self._place.close()
         status = BatchStatus.CANCELLED if self._cancelled else BatchStatus.COMPLETED
         self.sink(BatchFinished(self.batch_id, status, self.counts(), utc_now()))
         return status
 
-    async def _schedule(self, client: HttpClient, parser: PageParser) -> None:
+    async def _schedule(self) -> None:
         while self._pending or self._running:
             while (
                 self._pending
@@ -243,16 +311,13 @@ class BatchRunner:
                 and not self.paused
                 and not self._cancelled
             ):
-                self._start(self._pending.popleft(), client, parser)
+                self._start(self._pending.popleft())
             self._wake.clear()
             await self._wake.wait()
 
-    def _start(self, job: DomainJob, client: HttpClient, parser: PageParser) -> None:
+    def _start(self, job: DomainJob) -> None:
         control = DomainControl(self._running_gate)
-        task = asyncio.create_task(
-            crawl_domain(job, self.settings, client, self.sink, control, parser),
-            name=f"crawl {job.target.domain}",
-        )
+        task = self._place.start(job, control)
         self._running[job.job_id] = (task, control)
         task.add_done_callback(lambda done: self._on_done(job, done, control))
 

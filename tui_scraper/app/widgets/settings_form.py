@@ -167,6 +167,6 @@ class SettingsForm(VerticalScroll):
         self._show_errors()
         if problems:
             raise SettingError("; ".join(problems))
-        settings = Settings(**values)
-        settings.validate()
+        # Run options (--cluster) are not in the form: they stay as the app was started.
+        settings = self.initial.replace(**values)
         return settings

@@ -1,0 +1,177 @@
+"""The worker side of a cluster batch: one HTTP client per worker, one Dask task per domain.
+
+`BatchWorkerPlugin` opens the batch's HTTP client when a worker joins (and
+closes it when the batch ends), and follows the batch's steering (pause, the
+attempts cancelled) from a Dask `Variable` the driver sets, read while crawls
+run here. `crawl_task` is the Dask task of one domain attempt: it crawls on the
+worker's event loop and sends the domain's events to the driver in batches
+through the scheduler's event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+from distributed import Variable, Worker, WorkerPlugin, get_worker
+
+from tui_scraper.cluster.wire import encode, plain
+from tui_scraper.engine.connect import Network
+from tui_scraper.engine.crawl import DomainControl, DomainJob, crawl_domain
+from tui_scraper.engine.events import DomainFinished, Event
+from tui_scraper.engine.http import HttpClient
+from tui_scraper.engine.parse import InlineParser
+from tui_scraper.settings import Settings
+
+# How often a worker with crawls of the batch reads its steering.
+STEERING_POLL_S = 0.1
+# Events are sent at most this late, or as soon as this many are waiting.
+FLUSH_AFTER_S = 0.05
+FLUSH_AT_EVENTS = 64
+
+
+def plugin_name(batch_id: str) -> str:
+    return f"tui-scraper-batch-{batch_id}"
+
+
+def topic_name(batch_id: str) -> str:
+    """The event-log topic a batch's domain events go to."""
+    return f"tui-scraper-events-{batch_id}"
+
+
+def steering_name(batch_id: str) -> str:
+    """The Dask Variable holding a batch's steering: {"paused": bool, "cancelled": [keys]}."""
+    return f"tui-scraper-steering-{batch_id}"
+
+
+class EventBatcher:
+    """The sink of one domain attempt on a worker: its events, to the driver, in batches.
+
+    Each batch carries the attempt's key, the run's id (a run is one execution of
+    the attempt: a task Dask restarts after its worker died is a new run) and a
+    sequence number, so the driver keeps only the latest run and knows when it
+    has all of a run's batches. DomainFinished is not sent: the task's result is.
+    """
+
+    def __init__(self, worker: Worker, topic: str, key: str) -> None:
+        self._worker = worker
+        self._topic = topic
+        self.key = key
+        self.run = uuid.uuid4().hex
+        self.sent = 0
+        self._waiting: list[dict[str, Any]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, DomainFinished):
+            return
+        self._waiting.append(encode(event))
+        if len(self._waiting) >= FLUSH_AT_EVENTS:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(FLUSH_AFTER_S, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._waiting:
+            return
+        message = {"key": self.key, "run": self.run, "seq": self.sent, "events": self._waiting}
+        self._waiting = []
+        self._worker.log_event(self._topic, message)
+        self.sent += 1
+
+
+class BatchWorkerPlugin(WorkerPlugin):
+    """One batch's HTTP client and steering on one worker."""
+
+    def __init__(
+        self,
+        batch_id: str,
+        settings: Settings,
+        network: Network | None,
+        named: list[tuple[str, int | None]],
+    ) -> None:
+        self.batch_id = batch_id
+        self.settings = settings
+        self.network = network
+        self.named = named
+        self.name = plugin_name(batch_id)
+
+    async def setup(self, worker: Worker) -> None:
+        self.worker = worker
+        self.client = await HttpClient.open(self.settings, self.network, self.named)
+        self.parser = InlineParser()  # the worker processes are the parallelism
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.crawls: dict[str, tuple[asyncio.Task[Any], DomainControl]] = {}
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def teardown(self, worker: Worker) -> None:
+        for task, _control in list(self.crawls.values()):
+            task.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        await self.client.close()
+
+    async def crawl(self, job: DomainJob, key: str) -> dict[str, Any]:
+        """Crawl one domain attempt here; returns its record and how many batches it sent."""
+        sink = EventBatcher(self.worker, topic_name(self.batch_id), key)
+        control = DomainControl(self.gate)
+        task = asyncio.create_task(
+            crawl_domain(job, self.settings, self.client, sink, control, self.parser),
+            name=f"crawl {job.target.domain}",
+        )
+        self.crawls[key] = (task, control)
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._follow_steering())
+        try:
+            record = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.cancel()  # the Dask task itself was cancelled (its worker closes)
+            raise
+        finally:
+            self.crawls.pop(key, None)
+            sink.flush()
+        return {"run": sink.run, "batches": sink.sent, "record": plain(record)}
+
+    async def _follow_steering(self) -> None:
+        """While crawls of the batch run here, obey the steering the driver sets."""
+        variable = Variable(steering_name(self.batch_id), client=self.worker._get_client())
+        while self.crawls:
+            with contextlib.suppress(TimeoutError):
+                self._obey(await variable.get(timeout=5))
+            await asyncio.sleep(STEERING_POLL_S)
+
+    def _obey(self, steering: dict[str, Any]) -> None:
+        if steering.get("paused"):
+            self.gate.clear()
+        else:
+            self.gate.set()
+        for key in steering.get("cancelled", ()):
+            running = self.crawls.get(key)
+            if running is not None and not running[1].cancelled:
+                task, control = running
+                control.cancelled = True  # the crawl ends as cancelled, with what it has
+                task.cancel()
+
+
+async def crawl_task(batch_id: str, job: DomainJob, key: str) -> dict[str, Any]:
+    """The Dask task of one domain attempt (runs on the worker's event loop)."""
+    plugin = get_worker().plugins[plugin_name(batch_id)]
+    assert isinstance(plugin, BatchWorkerPlugin)
+    return await plugin.crawl(job, key)
+
+
+def paused_here(batch_id: str, dask_worker: Worker) -> bool | None:
+    """Whether this worker holds the batch paused (None: no crawl of it ran here); for tests.
+
+    Run it with `Client.run`, which passes the worker as `dask_worker`.
+    """
+    plugin = dask_worker.plugins.get(plugin_name(batch_id))
+    if not isinstance(plugin, BatchWorkerPlugin) or not hasattr(plugin, "gate"):
+        return None
+    return not plugin.gate.is_set()
