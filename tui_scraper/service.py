@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus, EventSink, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
-from tui_scraper.runners import make_runner
 from tui_scraper.engine.records import DomainJob
+from tui_scraper.runners import make_runner
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreError, StoreWriter
 from tui_scraper.targets import ParsedTargets
