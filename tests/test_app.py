@@ -47,6 +47,7 @@ from tui_scraper.engine.events import (
 )
 from tui_scraper.engine.pool import make_jobs
 from tui_scraper.export import PAGE_FIELDS
+from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store
 from tui_scraper.targets import parse_targets
@@ -578,13 +579,10 @@ def feed_batch(
     total = finished + running + queued
     parsed = parse_targets("\n".join(f"site-{index:02d}.example" for index in range(total)))
     settings = Settings(max_pages=25, concurrency=max(running, 1))
-    session = BatchSession(
-        app.store,
-        settings,
-        parsed,
-        batch_id="fed00000-0000-4000-8000-000000000001",
-        clock=app.clock,
+    batch = BatchService(app.store).new_batch(
+        settings, parsed, batch_id="fed00000-0000-4000-8000-000000000001"
     )
+    session = BatchSession(batch, app.clock)
     records = [new_domain_record(job) for job in make_jobs(session.batch_id, parsed.targets)]
     state = session.state
     state(BatchStarted(session.batch_id, settings.to_dict(), records, []))

@@ -18,7 +18,7 @@ from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.demo.sites import COOKIE_WALL_COOKIE, KIND_NORMAL
 from tui_scraper.engine.addresses import AddressPolicy, is_private_address
 from tui_scraper.engine.events import DomainFinished, Event
-from tui_scraper.engine.failures import MAX_ERROR_CHARS, error_text
+from tui_scraper.engine.failures import MAX_ERROR_CHARS, error_text, with_retries
 from tui_scraper.engine.http import ACCEPT_ENCODING, DOCUMENT_ACCEPT
 from tui_scraper.engine.pool import BatchRunner, make_jobs
 from tui_scraper.settings import DEFAULT_ACCEPT_LANGUAGE, SettingError, Settings, parse_setting
@@ -329,3 +329,12 @@ def test_a_public_name_resolving_to_a_private_address_is_refused() -> None:
     with pytest.raises(OSError, match=r"refused: private address \(10\.0\.0\.9\)"):
         policy.check_host("10.0.0.9", 80)
     assert AddressPolicy(allow_all=True).keep("x", 1, [("10.0.0.5", 1)]) == [0]
+
+
+def test_retries_are_told_in_words() -> None:
+    assert with_retries("HTTP 503", 2) == "HTTP 503 after 2 retries"
+    assert (
+        with_retries("connection refused (a.test)", 1)
+        == "connection refused after 1 retry (a.test)"
+    )
+    assert with_retries("timeout after 5s (a.test)", 2) == "timeout after 5s, 3 tries (a.test)"

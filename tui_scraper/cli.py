@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -18,10 +19,7 @@ from yarl import URL
 
 from tui_scraper import __version__
 from tui_scraper.compare import COMPARE_FORMATS, compare_batches, write_changes
-from tui_scraper.engine.connect import Network
-from tui_scraper.engine.crawl import DomainJob
-from tui_scraper.engine.events import BatchStatus, DomainStatus, Rejected, fan_out
-from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
+from tui_scraper.engine.events import BatchStatus, DomainStatus
 from tui_scraper.export import (
     DOMAIN_FIELDS,
     FORMATS,
@@ -35,7 +33,7 @@ from tui_scraper.export import (
 )
 from tui_scraper.findings import REPORT_FORMATS, batch_findings, write_findings
 from tui_scraper.headless import ProgressReporter, plain_table, summary_json, summary_table
-from tui_scraper.runners import make_runner
+from tui_scraper.service import Batch, BatchService
 from tui_scraper.settings import (
     SettingError,
     Settings,
@@ -44,7 +42,7 @@ from tui_scraper.settings import (
     db_path_from_args,
     settings_from_args,
 )
-from tui_scraper.store import Store, StoreError, StoreWriter
+from tui_scraper.store import Store, StoreError
 from tui_scraper.targets import ParsedTargets, parse_targets, read_domain_list
 from tui_scraper.text import safe_text
 
@@ -254,11 +252,8 @@ def run_crawl(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     parsed = read_input(args.domains, args.file)
     check_proxy(settings.proxy, settings.timeout)
-    batch_id = new_batch_id()
-    jobs = make_jobs(batch_id, parsed.targets)
-    rejected = [Rejected(r.line, r.input, r.reason) for r in parsed.rejected]
     with Store.open(db_path_from_args(args), write=True) as store:
-        status = run_headless_batch(store, settings, batch_id, jobs, rejected=rejected)
+        batch_id, status = run_headless(store, lambda service: service.new_batch(settings, parsed))
     return report(db_path_from_args(args), batch_id, status, as_json=args.json)
 
 
@@ -289,10 +284,10 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.attach:
         raise UsageError("--attach is for the app, not --headless")
     parsed = parse_targets("\n".join(web.demo_domains()))
-    batch_id = new_batch_id()
-    jobs = make_jobs(batch_id, parsed.targets)
     with Store.open(db_path_from_args(args), write=True) as store:
-        status = run_headless_batch(store, settings, batch_id, jobs, demo_web=web)
+        batch_id, status = run_headless(
+            store, lambda service: service.new_batch(settings, parsed), demo_web=web
+        )
     return report(db_path_from_args(args), batch_id, status, as_json=args.json)
 
 
@@ -322,39 +317,34 @@ def run_resume(args: argparse.Namespace) -> int:
         batch = store.find_batch(args.batch_id)
         batch_id = batch["batch_id"]
         settings = settings_from_args(args, Settings.from_dict(batch.get("settings") or {}))
-        jobs = store.unfinished_jobs(batch_id)
-        if not jobs:
+        unfinished = len(store.unfinished_jobs(batch_id))
+        if not unfinished:
             print(f"tui-scraper: batch {batch_id} has no unfinished domain", file=sys.stderr)
             return report(db_path, batch_id, BatchStatus(batch["status"]), as_json=args.json)
         check_proxy(settings.proxy, settings.timeout)
-        demo_web = None
-        if batch.get("demo_seed") is not None:  # a demo batch: its web is served again
-            from tui_scraper.demo import build_demo_web
-
-            demo_web = build_demo_web(seed=int(batch["demo_seed"]))
-        print(f"tui-scraper: resuming {len(jobs)} domains of {batch_id}", file=sys.stderr)
-        status = run_headless_batch(
-            store, settings, batch_id, jobs, resumed=True, demo_web=demo_web
-        )
+        print(f"tui-scraper: resuming {unfinished} domains of {batch_id}", file=sys.stderr)
+        _, status = run_headless(store, lambda service: service.resume_batch(batch_id, settings))
     return report(db_path, batch_id, status, as_json=args.json)
 
 
-def run_headless_batch(
-    store: Store,
-    settings: Settings,
-    batch_id: str,
-    jobs: list[DomainJob],
-    *,
-    rejected: list[Rejected] | None = None,
-    resumed: bool = False,
-    demo_web: DemoWeb | None = None,
-) -> BatchStatus:
-    """Run a batch with progress on stderr, saving it to `store`; returns its status."""
-    writer = StoreWriter(store)
-    reporter = ProgressReporter(len(jobs))
-    return asyncio.run(
-        _run_batch(settings, batch_id, jobs, rejected or [], resumed, writer, reporter, demo_web)
-    )
+MakeBatch = Callable[[BatchService], "Batch | Awaitable[Batch]"]
+
+
+def run_headless(
+    store: Store, make: MakeBatch, *, demo_web: DemoWeb | None = None
+) -> tuple[str, BatchStatus]:
+    """Run the batch `make` asks the service for, progress on stderr; (batch id, status)."""
+    return asyncio.run(_run_headless(store, make, demo_web))
+
+
+async def _run_headless(
+    store: Store, make: MakeBatch, demo_web: DemoWeb | None
+) -> tuple[str, BatchStatus]:
+    async with BatchService(store, demo_web=demo_web) as service:
+        made = make(service)
+        batch = await made if inspect.isawaitable(made) else made
+        status = await _run_until_done_or_signal(batch, ProgressReporter(batch.size))
+    return batch.batch_id, status
 
 
 def report(db_path: str, batch_id: str, status: BatchStatus, *, as_json: bool) -> int:
@@ -375,63 +365,24 @@ def report(db_path: str, batch_id: str, status: BatchStatus, *, as_json: bool) -
     return EXIT_OK
 
 
-async def _run_batch(
-    settings: Settings,
-    batch_id: str,
-    jobs: list[DomainJob],
-    rejected: list[Rejected],
-    resumed: bool,
-    writer: StoreWriter,
-    reporter: ProgressReporter,
-    demo_web: DemoWeb | None,
-) -> BatchStatus:
-    async with contextlib.AsyncExitStack() as stack:
-        network = None
-        labels: dict[str, Any] = {}
-        if demo_web is not None:
-            from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
-
-            server = await stack.enter_async_context(DemoServer(demo_web, latency=DEMO_LATENCY_S))
-            # The demo server's address, DNS server and CA are this run's alone: they
-            # reach the HTTP client, not the stored settings; the batch records the
-            # demo's seed, for resume.
-            network = Network.from_facts(server.network_facts())
-            labels["demo_seed"] = demo_web.seed
-        runner = make_runner(
-            settings, fan_out([writer, reporter]), batch_id=batch_id, network=network
-        )
-        status = await _run_until_done_or_signal(runner, jobs, rejected, resumed, writer, labels)
-    return status
-
-
-async def _run_until_done_or_signal(
-    runner: BatchRunner,
-    jobs: list[DomainJob],
-    rejected: list[Rejected],
-    resumed: bool,
-    writer: StoreWriter,
-    labels: dict[str, Any],
-) -> BatchStatus:
+async def _run_until_done_or_signal(batch: Batch, reporter: ProgressReporter) -> BatchStatus:
     """Run the batch; SIGINT or SIGTERM interrupts it, saving what was fetched."""
-    async with writer.running():
-        batch_task = asyncio.create_task(
-            runner.run(jobs, rejected=rejected, resumed=resumed, labels=labels)
-        )
-        loop = asyncio.get_running_loop()
+    batch_task = asyncio.create_task(batch.run(reporter))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, batch_task.cancel)
+    try:
+        status = await batch_task
+    except asyncio.CancelledError:
+        status = BatchStatus.INTERRUPTED
+    finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, batch_task.cancel)
-        try:
-            status = await batch_task
-        except asyncio.CancelledError:
-            status = BatchStatus.INTERRUPTED
-        finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.remove_signal_handler(signum)
-    if writer.last_error:
+                loop.remove_signal_handler(signum)
+    if batch.store_error:
         print(
-            f"tui-scraper: warning: the store could not be written: {writer.last_error}",
+            f"tui-scraper: warning: the store could not be written: {batch.store_error}",
             file=sys.stderr,
         )
     return status

@@ -5,7 +5,7 @@ run, and the demo web (served here for the service's life, or one already
 running that it attaches to). The command line, the app and the served app call
 it; none of them assembles these parts itself, so a fix here holds everywhere.
 
-    async with BatchService(store, demo=DemoSource(web=build_demo_web(7))) as service:
+    async with BatchService(store, demo_web=build_demo_web(7)) as service:
         batch = service.new_batch(settings, parse_targets(text))
         status = await batch.run(progress)      # progress: any event sink
 """
@@ -19,32 +19,25 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tui_scraper.engine.connect import Network
-from tui_scraper.engine.events import BatchStatus, EventSink, Rejected, fan_out
+from tui_scraper.engine.events import BatchStatus, Event, EventSink, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
 from tui_scraper.engine.records import DomainJob
 from tui_scraper.runners import make_runner
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreError, StoreWriter
-from tui_scraper.targets import ParsedTargets
+from tui_scraper.targets import ParsedTargets, Target
 
 if TYPE_CHECKING:
     from tui_scraper.demo import DemoServer, DemoWeb
 
 
-@dataclass(frozen=True, slots=True)
-class DemoSource:
-    """Where a demo batch's web comes from: `web` served by the service, or `facts` of one
-    already running (`python -m tui_scraper.demo` prints them; `serve --demo` shares one).
-    """
-
-    web: DemoWeb
-    facts: dict[str, Any] | None = None
-    # seconds each answer waits (None: the demo's own, like a real network's)
-    latency: float | None = None
-
-
 class NothingToResume(StoreError):
     """A batch with no unfinished domain."""
+
+
+# Beyond this many domains the jobs (a uuid each) are made in a thread, not on the loop,
+# so a screen that starts a batch of 100,000 domains keeps answering keys.
+JOBS_IN_THREAD = 2000
 
 
 @dataclass
@@ -53,7 +46,8 @@ class Batch:
 
     store: Store
     runner: BatchRunner
-    jobs: list[DomainJob]
+    targets: list[Target] = field(default_factory=list)
+    jobs: list[DomainJob] | None = None  # made from `targets` on the first run
     rejected: list[Rejected] = field(default_factory=list)
     labels: dict[str, Any] = field(default_factory=dict)
     resumes_stored: bool = False
@@ -65,6 +59,11 @@ class Batch:
     def batch_id(self) -> str:
         return self.runner.batch_id
 
+    @property
+    def size(self) -> int:
+        """How many domains the batch has."""
+        return len(self.jobs) if self.jobs is not None else len(self.targets)
+
     async def run(
         self, sink: EventSink | None = None, jobs: Sequence[DomainJob] | None = None
     ) -> BatchStatus:
@@ -74,6 +73,11 @@ class Batch:
         task running this is cancelled, the batch is left interrupted, and what was
         fetched is on disk before the cancellation goes on.
         """
+        if self.jobs is None:
+            if len(self.targets) > JOBS_IN_THREAD:
+                self.jobs = await asyncio.to_thread(make_jobs, self.batch_id, self.targets)
+            else:
+                self.jobs = make_jobs(self.batch_id, self.targets)
         resumed = self.runs > 0 or self.resumes_stored
         self.runs += 1
         writer = StoreWriter(self.store)
@@ -91,27 +95,31 @@ class Batch:
 
 
 class BatchService:
-    """Runs new batches and resumes stored ones in one store; `async with` it."""
+    """Runs new batches and resumes stored ones in one store; `async with` it.
 
-    def __init__(self, store: Store, *, demo: DemoSource | None = None) -> None:
+    `demo_web` makes new batches demo batches: the service serves that web (or
+    attaches to `demo_facts`, the facts of one already running). A stored demo
+    batch is resumed against its own web, served again from its seed.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        demo_web: DemoWeb | None = None,
+        demo_facts: dict[str, Any] | None = None,
+        demo_latency: float | None = None,
+    ) -> None:
         self.store = store
-        self.demo = demo
-        self.network: Network | None = None
-        self.demo_server: DemoServer | None = None
+        self.demo_web = demo_web
+        self._demo_facts = demo_facts
+        self._demo_latency = demo_latency
+        self._servers: list[DemoServer] = []
+        self._networks: dict[int, Network] = {}  # demo seed -> how to reach its web
 
     async def __aenter__(self) -> BatchService:
-        demo = self.demo
-        if demo is not None:
-            facts = demo.facts
-            if facts is None:
-                from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
-
-                latency = DEMO_LATENCY_S if demo.latency is None else demo.latency
-                self.demo_server = DemoServer(demo.web, latency=latency)
-                await self.demo_server.start()
-                facts = self.demo_server.connection_facts()
-            # The demo's address, DNS server and CA reach the HTTP client, never settings.
-            self.network = Network.from_facts(facts["network"])
+        if self.demo_web is not None:
+            await self._demo_network(self.demo_web.seed)
         return self
 
     async def __aexit__(
@@ -120,31 +128,62 @@ class BatchService:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        server, self.demo_server = self.demo_server, None
-        if server is not None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop the demo webs this service serves."""
+        servers, self._servers = self._servers, []
+        for server in servers:
             await asyncio.shield(server.stop())
 
-    def _labels(self) -> dict[str, Any]:
-        # A demo batch records its seed, so `resume` can serve the same web again.
-        return {"demo_seed": self.demo.web.seed} if self.demo is not None else {}
+    @property
+    def demo_server(self) -> DemoServer | None:
+        """The demo web served for new batches, if this service serves one."""
+        return self._servers[0] if self._servers else None
 
-    def _runner(self, settings: Settings, batch_id: str) -> BatchRunner:
-        return make_runner(settings, lambda _event: None, batch_id=batch_id, network=self.network)
+    @property
+    def network(self) -> Network | None:
+        """How new batches reach their hosts beyond the settings (the demo web's facts)."""
+        return self._networks.get(self.demo_web.seed) if self.demo_web is not None else None
+
+    async def _demo_network(self, seed: int) -> Network:
+        """How to reach the demo web of `seed`, serving it first if nothing serves it yet."""
+        network = self._networks.get(seed)
+        if network is not None:
+            return network
+        own = self.demo_web if self.demo_web is not None and seed == self.demo_web.seed else None
+        facts = self._demo_facts if own is not None else None
+        if facts is None:
+            from tui_scraper.demo import DEMO_LATENCY_S, DemoServer, build_demo_web
+
+            web = own if own is not None else build_demo_web(seed=seed)
+            latency = DEMO_LATENCY_S if self._demo_latency is None else self._demo_latency
+            server = DemoServer(web, latency=latency)
+            await server.start()
+            self._servers.append(server)
+            facts = server.connection_facts()
+        # The demo's address, DNS server and CA reach the HTTP client, never settings.
+        network = self._networks[seed] = Network.from_facts(facts["network"])
+        return network
 
     def new_batch(
         self, settings: Settings, parsed: ParsedTargets, *, batch_id: str | None = None
     ) -> Batch:
         """A new batch of the parsed domains (its rejected lines are stored with it)."""
-        runner = self._runner(settings, batch_id or new_batch_id())
+        runner = make_runner(
+            settings, _no_sink, batch_id=batch_id or new_batch_id(), network=self.network
+        )
+        # A demo batch records its seed, so `resume` can serve the same web again.
+        labels = {"demo_seed": self.demo_web.seed} if self.demo_web is not None else {}
         return Batch(
             self.store,
             runner,
-            make_jobs(runner.batch_id, parsed.targets),
+            targets=list(parsed.targets),
             rejected=[Rejected(r.line, r.input, r.reason) for r in parsed.rejected],
-            labels=self._labels(),
+            labels=labels,
         )
 
-    def resume_batch(self, batch_id: str, settings: Settings | None = None) -> Batch:
+    async def resume_batch(self, batch_id: str, settings: Settings | None = None) -> Batch:
         """The unfinished domains of a stored batch, with its settings (or `settings`).
 
         Raises NothingToResume when every domain of it has finished.
@@ -156,20 +195,14 @@ class BatchService:
             raise NothingToResume(f"batch {stored_id} has no unfinished domain")
         if settings is None:
             settings = Settings.from_dict(document.get("settings") or {})
-        return Batch(
-            self.store,
-            self._runner(settings, stored_id),
-            jobs,
-            labels=self._labels(),
-            resumes_stored=True,
-        )
+        network, labels = None, {}
+        seed = document.get("demo_seed")
+        if seed is not None:  # a demo batch: its web is served again
+            network = await self._demo_network(int(seed))
+            labels = {"demo_seed": int(seed)}
+        runner = make_runner(settings, _no_sink, batch_id=stored_id, network=network)
+        return Batch(self.store, runner, jobs=jobs, labels=labels, resumes_stored=True)
 
 
-def demo_source_for(document: dict[str, Any]) -> DemoSource | None:
-    """The demo web a stored batch ran against (its seed), to serve again on resume."""
-    seed = document.get("demo_seed")
-    if seed is None:
-        return None
-    from tui_scraper.demo import build_demo_web
-
-    return DemoSource(web=build_demo_web(seed=int(seed)))
+def _no_sink(_event: Event) -> None:
+    """Until a batch runs, its runner's events go nowhere (`Batch.run` gives the sink)."""

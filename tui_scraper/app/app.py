@@ -29,6 +29,7 @@ from tui_scraper.app.state import Clock, DomainRow
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus
 from tui_scraper.engine.pool import new_batch_id
+from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreError
 from tui_scraper.targets import ParsedTargets
@@ -84,9 +85,7 @@ class ScraperApp(App[int]):
         self.cursor_blink = cursor_blink
         self.store: Store | None = None
         self.store_error: str | None = None
-        self.demo_server: DemoServer | None = None
-        # how this run reaches the demo web: the HTTP client's, never the settings'
-        self.network: Network | None = None
+        self.service: BatchService | None = None
         self.session: BatchSession | None = None
         self.batch_worker: Worker[BatchStatus] | None = None
         self._mounted = False
@@ -101,16 +100,12 @@ class ScraperApp(App[int]):
     async def on_mount(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._open_store()
-        if self.demo_web is not None:
-            if self.demo_facts is None:
-                from tui_scraper.demo import DEMO_LATENCY_S, DemoServer
-
-                # Served from this event loop, so the demo needs nothing but the app.
-                self.demo_server = DemoServer(self.demo_web, latency=DEMO_LATENCY_S)
-                await self.demo_server.start()
-                self.demo_facts = self.demo_server.connection_facts()
-            # How to reach it (DNS server, CA, ports): the HTTP client's, never settings.
-            self.network = Network.from_facts(self.demo_facts["network"])
+        if self.store is not None:
+            # A demo web is served from this event loop, so the demo needs nothing else.
+            self.service = BatchService(
+                self.store, demo_web=self.demo_web, demo_facts=self.demo_facts
+            )
+            await self.service.__aenter__()
         self._mounted = True
         self.maybe_autostart()
 
@@ -147,9 +142,8 @@ class ScraperApp(App[int]):
             return
         self._resources_closed = True
         await self.interrupt_batch()
-        if self.demo_server is not None:
-            await self.demo_server.stop()
-            self.demo_server = None
+        if self.service is not None:
+            await self.service.close()
         if self.store is not None:
             self.store.close()
 
@@ -164,6 +158,16 @@ class ScraperApp(App[int]):
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(10):
                 await session.idle.wait()
+
+    @property
+    def demo_server(self) -> DemoServer | None:
+        """The demo web this app serves, if any."""
+        return self.service.demo_server if self.service is not None else None
+
+    @property
+    def network(self) -> Network | None:
+        """How new batches reach the demo web: the HTTP client's, never the settings'."""
+        return self.service.network if self.service is not None else None
 
     # -- batches ------------------------------------------------------------
 
@@ -186,16 +190,9 @@ class ScraperApp(App[int]):
         if self.batch_running:
             self.notify("a batch is already running", severity="error", markup=False)
             return
-        labels = {"demo_seed": self.demo_web.seed} if self.demo_web is not None else {}
-        self.session = BatchSession(
-            self.store,
-            settings,
-            parsed,
-            batch_id=self.batch_id_factory(),
-            clock=self.clock,
-            labels=labels,
-            network=self.network,
-        )
+        assert self.service is not None
+        batch = self.service.new_batch(settings, parsed, batch_id=self.batch_id_factory())
+        self.session = BatchSession(batch, self.clock)
         self.push_screen(BatchScreen(self.session))
         self._run_session()
         # What exists now (the UI, the rows) lives as long as the app: keep the cyclic
@@ -213,23 +210,19 @@ class ScraperApp(App[int]):
             self.notify("a batch is already running", severity="error", markup=False)
             return False
         doc = store.batch(batch_id)
-        jobs = store.unfinished_jobs(batch_id) if doc is not None else []
-        if doc is None or not jobs:
+        if doc is None or not store.unfinished_jobs(batch_id) or self.service is None:
             self.notify(f"batch {batch_id[:8]}: nothing to resume", markup=False)
             return False
-        settings = Settings.from_dict(doc.get("settings") or {})
-        self.session = BatchSession(
-            store,
-            settings,
-            ParsedTargets([], []),
-            batch_id=batch_id,
-            clock=self.clock,
-            resume_jobs=jobs,
-            network=self.network,
-        )
+        self.run_worker(self._resume(batch_id), name="resume", group="resume", exclusive=True)
+        return True
+
+    async def _resume(self, batch_id: str) -> None:
+        # Through the service: a demo batch gets its own demo web again (from its seed).
+        assert self.service is not None
+        batch = await self.service.resume_batch(batch_id)
+        self.session = BatchSession(batch, self.clock)
         self.push_screen(BatchScreen(self.session))
         self._run_session()
-        return True
 
     def _run_session(self, jobs: list[str] | None = None) -> None:
         session = self.session

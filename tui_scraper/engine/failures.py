@@ -67,6 +67,8 @@ def with_retries(error: str, retries: int) -> str:
     plural = "retry" if retries == 1 else "retries"
     head, sep, host = error.rpartition(" (")
     if sep and error.endswith(")") and not error.startswith("HTTP "):
+        if head.startswith("timeout after"):  # not "timeout after 5s after 2 retries"
+            return error_text(f"{head}, {retries + 1} tries", host[:-1])
         return error_text(f"{head} after {retries} {plural}", host[:-1])
     return error_text(f"{error} after {retries} {plural}", None)
 
