@@ -45,7 +45,7 @@ from tui_scraper.settings import (
 )
 from tui_scraper.store import Store, StoreError, StoreWriter
 from tui_scraper.targets import ParsedTargets, parse_targets, read_domain_list
-from tui_scraper.text import safe_text
+from tui_scraper.text import safe_text, valid_bytes_text, valid_text
 
 if TYPE_CHECKING:
     from tui_scraper.demo import DemoWeb
@@ -156,7 +156,8 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    # Undecodable bytes in arguments arrive as lone surrogates: U+FFFD from here on.
+    args_list = [valid_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     opens_app = not args_list or args_list[0] not in (*COMMANDS, "-h", "--help")
     parser = build_app_parser() if opens_app else build_parser()
     try:
@@ -184,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (UsageError, SettingError, StoreError) as error:
-        print(f"tui-scraper: error: {error}", file=sys.stderr)
+        print(f"tui-scraper: error: {safe_text(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         # Ctrl-C outside a batch (reading stdin, exporting): no traceback, the usual code.
@@ -220,7 +221,7 @@ def _file_text(file: str | None) -> list[str]:
     if file is None:
         return []
     if file == "-":
-        return [sys.stdin.read()]
+        return [valid_bytes_text(sys.stdin.buffer.read())]
     try:
         return [read_domain_list(file)]
     except ValueError as error:
@@ -428,9 +429,11 @@ async def _run_until_done_or_signal(
             for signum in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signum)
-    if writer.last_error:
+    if writer.last_error or writer.failed_events:
+        lost = f" ({writer.failed_events} results not saved)" if writer.failed_events else ""
         print(
-            f"tui-scraper: warning: the store could not be written: {writer.last_error}",
+            f"tui-scraper: error: the store could not be written{lost}: "
+            f"{safe_text(writer.last_error or 'see above', 200)}",
             file=sys.stderr,
         )
     return status

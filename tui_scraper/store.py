@@ -50,6 +50,7 @@ from tui_scraper.engine.events import (
     PageRecord,
 )
 from tui_scraper.targets import Target, parse_targets
+from tui_scraper.text import valid_value
 
 STORE_FORMAT = "tui-scraper-store"
 STORE_VERSION = 1
@@ -509,10 +510,15 @@ def batch_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     for record in records:
         counts["domains"] += 1
         status = record.get("status")
-        if status in FINISHED_DOMAIN:
-            counts[str(status)] += 1
-        counts["pages"] += int(record.get("pages_ok") or 0) + int(record.get("pages_failed") or 0)
+        if isinstance(status, str) and status in FINISHED_DOMAIN:
+            counts[status] += 1
+        counts["pages"] += _count(record.get("pages_ok")) + _count(record.get("pages_failed"))
     return counts
+
+
+def _count(value: object) -> int:
+    """A stored count; anything that is not a whole number counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class StoreWriter:
@@ -533,6 +539,7 @@ class StoreWriter:
         self.wrote = asyncio.Event()  # set after each flush that wrote events to disk
         self._applied = False
         self.last_error: str | None = None  # the last failed write, until one succeeds
+        self.failed_events = 0  # events that could not be saved at all (a defect)
 
     def __call__(self, event: Event) -> None:
         if isinstance(
@@ -599,6 +606,8 @@ class StoreWriter:
 
         A failed disk write (disk full, too many open files) does not end the batch:
         what is not on disk stays pending in memory and the next flush tries again.
+        Nothing else can end it either: an event that cannot be saved at all is
+        dropped and named in `last_error`, and the writer goes on with the next ones.
         """
         try:
             self._apply(events)
@@ -606,6 +615,9 @@ class StoreWriter:
             self.last_error = f"{type(error).__name__}: {error}"
             if not self._applied:
                 self._queue[:0] = events  # nothing of them is in the store yet: try again
+        except Exception as error:  # a defect, never a reason to lose the rest of the batch
+            self.last_error = f"{type(error).__name__}: {error}"
+            self.failed_events += len(events)
         else:
             self.last_error = None
 
@@ -618,15 +630,17 @@ class StoreWriter:
         finished: BatchFinished | None = None
         for event in events:
             if isinstance(event, PageFetched):
-                pages.append(event.page)  # type: ignore[arg-type]
+                pages.append(valid_value(event.page))
             elif isinstance(event, DomainStarted):
                 record = self._domains.setdefault(event.job_id, {"job_id": event.job_id})
-                record.update(status=DomainStatus.RUNNING.value, started_at=event.started_at)
+                record.update(
+                    status=DomainStatus.RUNNING.value, started_at=valid_value(event.started_at)
+                )
                 dirty_domains[event.job_id] = record
                 self._forget_pages_of(event.job_id, pages)
             elif isinstance(event, DomainFinished):
                 record = self._domains.setdefault(event.job_id, {})
-                record.update(event.record)
+                record.update(valid_value(event.record))
                 dirty_domains[event.job_id] = record
             elif isinstance(event, BatchStarted):
                 self._start_batch(event)
@@ -664,36 +678,40 @@ class StoreWriter:
             return  # the same start event again, after a failed write
         self._batch_id = event.batch_id
         files = self.store.files(event.batch_id)
+        domains: list[dict[str, Any]] = valid_value(event.domains)
         if event.resumed:
             for _number, doc in files.domains.documents():
                 self._domains.setdefault(doc["job_id"], dict(doc))
-            rerun = {record["job_id"] for record in event.domains}
+            rerun = {record["job_id"] for record in domains}
             # Domains cut off mid-crawl start again from scratch: their pages go, in one pass.
             files.pages.remove_where(lambda doc: doc.get("job_id") in rerun)
             self._started.difference_update(rerun)
-            for record in event.domains:
+            for record in domains:
                 self._domains[record["job_id"]] = dict(record)
-            files.put_domains(event.domains)  # type: ignore[arg-type]
+            files.put_domains(domains)
             self.store.update_batch(
                 event.batch_id,
                 {"status": BatchStatus.RUNNING.value, "finished_at": None},
             )
             return
-        for record in event.domains:
+        for record in domains:
             self._domains[record["job_id"]] = dict(record)
         self.store.create_batch(
-            {
-                "batch_id": event.batch_id,
-                "created_at": utc_now(),
-                "finished_at": None,
-                "status": BatchStatus.RUNNING.value,
-                "settings": event.settings,
-                "domains": [record["domain"] for record in event.domains],
-                "rejected": [
-                    {"line": r.line, "input": r.input, "reason": r.reason} for r in event.rejected
-                ],
-                "counts": batch_counts(event.domains),  # type: ignore[arg-type]
-                **event.labels,
-            }
+            valid_value(
+                {
+                    "batch_id": event.batch_id,
+                    "created_at": utc_now(),
+                    "finished_at": None,
+                    "status": BatchStatus.RUNNING.value,
+                    "settings": event.settings,
+                    "domains": [record["domain"] for record in domains],
+                    "rejected": [
+                        {"line": r.line, "input": r.input, "reason": r.reason}
+                        for r in event.rejected
+                    ],
+                    "counts": batch_counts(domains),
+                    **event.labels,
+                }
+            )
         )
-        files.put_domains(event.domains)  # type: ignore[arg-type]
+        files.put_domains(domains)
