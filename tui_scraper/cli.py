@@ -45,7 +45,7 @@ from tui_scraper.settings import (
 )
 from tui_scraper.store import Store, StoreError, StoreWriter
 from tui_scraper.targets import ParsedTargets, parse_targets, read_domain_list
-from tui_scraper.text import safe_text, valid_bytes_text, valid_text
+from tui_scraper.text import dumps_for, safe_text, safe_value, valid_bytes_text, valid_text
 
 if TYPE_CHECKING:
     from tui_scraper.demo import DemoWeb
@@ -363,11 +363,10 @@ def report(db_path: str, batch_id: str, status: BatchStatus, *, as_json: bool) -
         batch = store.batch(batch_id) or {}
         records = store.batch_domains(batch_id)
     if as_json:
-        json.dump(summary_json(dict(batch), records), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(summary_json(dict(batch), records))
     else:
         print(summary_table(records))
-        print(f"batch {batch_id} {status.value}; store: {db_path}")
+        print(f"batch {batch_id} {status.value}; store: {safe_text(db_path)}")
     if status == BatchStatus.INTERRUPTED:
         return EXIT_INTERRUPTED
     if any(record["status"] == DomainStatus.FAILED for record in records):
@@ -446,11 +445,10 @@ def run_batches(args: argparse.Namespace) -> int:
     with Store.open(db_path_from_args(args)) as store:
         batches = store.all_batches()
     if args.json:
-        json.dump(batches, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(batches)
         return EXIT_OK
     if not batches:
-        print(f"no batches in {db_path_from_args(args)}", file=sys.stderr)
+        print(f"no batches in {safe_text(db_path_from_args(args))}", file=sys.stderr)
         return EXIT_OK
     header = ("batch id", "created", "status", "domains", "done", "failed", "pages")
     rows = [
@@ -470,31 +468,35 @@ def run_batches(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     with Store.open(db_path_from_args(args)) as store:
         batch = store.find_batch(args.batch_id)
+        store.check_batch_files(batch["batch_id"])
         records = store.batch_domains(batch["batch_id"])
     if args.json:
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(records)
         return EXIT_OK
     counts = batch.get("counts", {})
-    print(
+    heading = (
         f"batch {batch['batch_id']}  {batch.get('status')}  created {batch.get('created_at')}  "
         f"{counts.get('domains', 0)} domains, {counts.get('done', 0)} done, "
         f"{counts.get('failed', 0)} failed, {counts.get('pages', 0)} pages"
     )
+    print(safe_text(heading))
     for rejection in batch.get("rejected", []):
         print(
-            f"rejected line {rejection['line']}: {safe_text(rejection['input'], 60)}: "
-            f"{rejection['reason']}"
+            f"rejected line {safe_text(rejection['line'])}: {safe_text(rejection['input'], 60)}: "
+            f"{safe_text(rejection['reason'])}"
         )
     print(summary_table(records))
     return EXIT_OK
 
 
 def terminal_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """A row whose text values have their control characters shown as escapes."""
-    return {
-        key: safe_text(value) if isinstance(value, str) else value for key, value in row.items()
-    }
+    """A row whose text, nested lists included, has its control characters shown as escapes."""
+    return safe_value(row)
+
+
+def print_json(value: Any) -> None:
+    """`value` as indented JSON on stdout, escaped when stdout is a terminal."""
+    sys.stdout.write(dumps_for(value, terminal=sys.stdout.isatty(), indent=2) + "\n")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -502,6 +504,7 @@ def run_export(args: argparse.Namespace) -> int:
     with Store.open(db_path) as store:
         batch = store.find_batch(args.batch_id)
         batch_id = batch["batch_id"]
+        store.check_batch_files(batch_id)
         if args.domains:
             rows: Any = store.batch_domains(batch_id)
             fields = DOMAIN_FIELDS
@@ -513,9 +516,7 @@ def run_export(args: argparse.Namespace) -> int:
             rows = store.batch_pages(batch_id)
             fields = PAGE_FIELDS
         if args.output is None:
-            if sys.stdout.isatty():  # shown, not saved: web text must not drive the terminal
-                rows = (terminal_safe(row) for row in rows)
-            write_rows(rows, fields, args.format, sys.stdout)
+            write_rows(rows, fields, args.format, sys.stdout, terminal=sys.stdout.isatty())
         else:
             _write_output(
                 args.output,
@@ -563,6 +564,8 @@ def _write_output(
     if output is None:
         write(sys.stdout, sys.stdout.isatty())
         return EXIT_OK
+    if store.contains(output):
+        raise UsageError(f"refusing to write {output}: it is part of the store")
     try:
         with output_file(output, [store.main_path, store.folder]) as out:
             count = write(out, False)
@@ -570,5 +573,5 @@ def _write_output(
         raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
-    print(f"wrote {count} {what} to {output}", file=sys.stderr)
+    print(f"wrote {count} {what} to {safe_text(output)}", file=sys.stderr)
     return EXIT_OK

@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -72,12 +73,15 @@ class StoreError(Exception):
 class AtomicJSONStorage(Storage):
     """TinyDB storage writing the whole file atomically: tmp file, fsync, rename."""
 
-    def __init__(self, path: str | Path, check: Callable[[Path, object], None]) -> None:
+    def __init__(
+        self, path: str | Path, check: Callable[[Path, object], None], *, empty_ok: bool
+    ) -> None:
         self.path = Path(path)
         self._check = check
+        self._empty_ok = empty_ok
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        data = read_json_file(self.path)
+        data = read_json_file(self.path, empty_ok=self._empty_ok)
         if data is None:
             return None
         self._check(self.path, data)
@@ -90,8 +94,12 @@ class AtomicJSONStorage(Storage):
         pass
 
 
-def read_json_file(path: Path) -> object | None:
-    """The JSON in `path`, None if there is no such file or it is empty."""
+def read_json_file(path: Path, *, empty_ok: bool = False) -> object | None:
+    """The JSON in `path`; None if there is no such file (or, if `empty_ok`, it has 0 bytes).
+
+    Anything else that is not a JSON object (an empty chunk, `null`, torn text) is a
+    StoreError naming the file: it is never taken for an empty table.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -102,15 +110,56 @@ def read_json_file(path: Path) -> object | None:
         raise StoreError(f"{path} is not a tui-scraper store (not UTF-8 text)") from None
     except OSError as error:
         raise StoreError(f"cannot read {path}: {error.strerror or error}") from None
-    if not text.strip():
+    if not text and empty_ok:
         return None
+    if not text.strip():
+        raise StoreError(f"{path} is empty: the store is damaged")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise StoreError(
             f"{path} is not a tui-scraper store (invalid JSON: {error.msg} at line "
             f"{error.lineno}); it was left untouched"
         ) from None
+    except RecursionError:
+        raise StoreError(f"{path} is not a tui-scraper store; it was left untouched") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path} is not a tui-scraper store; it was left untouched")
+    return data
+
+
+def check_store_path(path: Path, shown: str) -> None:
+    """Refuse a store path that is neither a regular file nor missing, before reading it."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StoreError(f"cannot open the store {shown}: {error.strerror or error}") from None
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISCHR: "a device",
+        stat.S_ISBLK: "a device",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISSOCK: "a socket",
+    }
+    for test, kind in kinds.items():
+        if test(mode):
+            raise StoreError(f"{shown} is {kind}, not a tui-scraper store; it was left untouched")
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{shown} is not a regular file; it was left untouched")
+
+
+def check_writable_folder(folder: Path, shown: str) -> None:
+    """Refuse a store whose folder cannot take new files, before a batch starts."""
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+    except OSError as error:
+        raise StoreError(
+            f"cannot write the store {shown}: {folder}: {error.strerror or error}"
+        ) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def atomic_write_json(path: Path, data: object) -> None:
@@ -133,7 +182,7 @@ def check_main_file(path: Path, data: object) -> None:
     foreign = StoreError(f"{path} is not a tui-scraper store; it was left untouched")
     if not isinstance(data, dict) or not data:
         raise foreign
-    if not set(data) <= MAIN_TABLES or not all(isinstance(t, dict) for t in data.values()):
+    if not set(data) <= MAIN_TABLES or not all(_is_table(t) for t in data.values()):
         raise foreign
     marker = next(iter(data.get("_meta", {}).values()), None)
     if not isinstance(marker, dict) or marker.get("format") != STORE_FORMAT:
@@ -142,10 +191,20 @@ def check_main_file(path: Path, data: object) -> None:
         raise StoreError(f"{path} was written by a newer tui-scraper; it was left untouched")
 
 
+def _is_table(docs: object) -> bool:
+    """Whether `docs` is a TinyDB table as stored: {"doc id": {document}}."""
+    return isinstance(docs, dict) and all(
+        isinstance(key, str) and key.isdigit() and isinstance(doc, dict)
+        for key, doc in docs.items()
+    )
+
+
 def _check_chunk(table: str) -> Callable[[Path, object], None]:
     def check(path: Path, data: object) -> None:
         if not isinstance(data, dict) or set(data) - {table}:
             raise StoreError(f"{path} is not a tui-scraper {table} file; it was left untouched")
+        if not _is_table(data.get(table, {})):
+            raise StoreError(f"{path} is damaged: its {table} are not documents")
 
     return check
 
@@ -178,7 +237,9 @@ class ChunkedTable:
         db = self._open.get(number)
         if db is None:
             storage = CachingMiddleware(
-                lambda: AtomicJSONStorage(self._path(number), _check_chunk(self.name))
+                lambda: AtomicJSONStorage(
+                    self._path(number), _check_chunk(self.name), empty_ok=False
+                )
             )
             db = self._open[number] = TinyDB(storage=storage)
             db.storage.WRITE_CACHE_SIZE = 1 << 62  # flushed on our schedule, never per write
@@ -242,15 +303,23 @@ class ChunkedTable:
                 self._retire(number)  # a scan must not leave every chunk in memory
         return removed
 
+    def check_complete(self) -> None:
+        """Raise StoreError naming the first chunk missing between the first and the last."""
+        numbers = self.chunk_numbers()
+        for expected, number in enumerate(numbers, start=1):
+            if number != expected:
+                raise StoreError(f"{self._path(expected)} is missing: the store is damaged")
+
     def documents(self) -> Iterator[tuple[int, Document]]:
         """Every (chunk, document), chunk by chunk, in insertion order."""
+        self.check_complete()
         for number in self.chunk_numbers():
             if number in self._open:
                 docs = self.table(number).all()
             else:
                 data = read_json_file(self._path(number))
                 if data is None:
-                    continue
+                    raise StoreError(f"{self._path(number)} is missing: the store is damaged")
                 _check_chunk(self.name)(self._path(number), data)
                 raw = data.get(self.name, {})  # type: ignore[union-attr]
                 docs = [Document(doc, doc_id=int(key)) for key, doc in raw.items()]
@@ -340,7 +409,9 @@ class Store:
 
     def __init__(self, path: str, *, write: bool = False) -> None:
         self.path = path
-        self.main_path = Path(path)
+        # A symbolic link is followed: the store (and its data folder) is where it points,
+        # and atomic renames replace the target, never the link.
+        self.main_path = Path(os.path.realpath(path))
         self.folder = self.main_path.with_name(self.main_path.name + ".batches")
         self.writable = write
         self._lock_fd: int | None = None
@@ -348,23 +419,31 @@ class Store:
         parent = self.main_path.parent
         if not parent.is_dir():
             raise StoreError(f"cannot open the store {path}: folder {parent} does not exist")
+        check_store_path(self.main_path, path)
         if self.folder.exists() and not self.folder.is_dir():
             raise StoreError(f"{self.folder} is not a folder; the store cannot use it")
-        storage = CachingMiddleware(lambda: AtomicJSONStorage(self.main_path, check_main_file))
+        storage = CachingMiddleware(
+            lambda: AtomicJSONStorage(self.main_path, check_main_file, empty_ok=True)
+        )
         self._db = TinyDB(storage=storage)
         self._db.storage.WRITE_CACHE_SIZE = 1 << 62
         self._db.storage.read()  # validates the file before anything can write to it
         self.batches = self._db.table("batches")
         if write:
             try:
+                check_writable_folder(parent, path)
                 self._lock()
+                check_writable_folder(self.folder, path)
                 meta = self._db.table("_meta")
                 if not meta.all():
                     meta.insert({"format": STORE_FORMAT, "version": STORE_VERSION})
                 self._mark_abandoned_batches()
                 self._db.storage.flush()
-            except OSError as error:
+            except (OSError, StoreError) as error:
+                self.writable = False  # nothing more to flush: the store is left as it was
                 self.close()
+                if isinstance(error, StoreError):
+                    raise
                 raise StoreError(
                     f"cannot write the store {path}: {error.strerror or error}"
                 ) from None
@@ -399,9 +478,20 @@ class Store:
         return False
 
     def _mark_abandoned_batches(self) -> None:
+        """A dead writer's batches: interrupted, their counts recounted from what is on disk."""
         for doc in self.batches.all():
             if doc.get("status") == BatchStatus.RUNNING:
-                self.batches.update({"status": BatchStatus.INTERRUPTED.value}, doc_ids=[doc.doc_id])
+                fields = {"status": BatchStatus.INTERRUPTED.value}
+                with contextlib.suppress(StoreError):  # damaged files are reported when read
+                    fields["counts"] = self.recount(str(doc.get("batch_id")))
+                self.batches.update(fields, doc_ids=[doc.doc_id])
+
+    def recount(self, batch_id: str) -> dict[str, int]:
+        """The batch's counts from its domain and page documents on disk (after kill -9)."""
+        files = self.files(batch_id)
+        counts = batch_counts(doc for _n, doc in files.domains.documents())
+        counts["pages"] = sum(1 for _ in files.pages.documents())
+        return counts
 
     def close(self) -> None:
         for files in self._batch_files.values():
@@ -434,6 +524,8 @@ class Store:
         if running and not self.writable and not self.writer_active():
             for doc in running:
                 doc["status"] = BatchStatus.INTERRUPTED.value
+                with contextlib.suppress(StoreError):  # damaged files are reported when read
+                    doc["counts"] = self.recount(str(doc.get("batch_id")))
         return sorted(docs, key=lambda doc: doc.get("created_at") or "")
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
@@ -477,6 +569,31 @@ class Store:
         """The batch's domain documents, in the batch's order."""
         docs = [dict(doc) for _n, doc in self.files(batch_id).domains.documents()]
         return docs  # type: ignore[return-value]
+
+    def check_batch_files(self, batch_id: str) -> None:
+        """Raise StoreError naming a file of the batch that is missing, before reading it.
+
+        A batch document that lists domains, or counts pages, has files that hold them.
+        """
+        batch = self.batch(batch_id) or {}
+        files = self.files(batch_id)
+        counts = batch.get("counts") if isinstance(batch.get("counts"), dict) else {}
+        for table, needed in (
+            (files.domains, bool(batch.get("domains"))),
+            (files.pages, _count(counts.get("pages")) > 0),
+        ):
+            table.check_complete()
+            if needed and not table.chunk_numbers() and not table._open:
+                raise StoreError(f"{table._path(1)} is missing: the store is damaged")
+
+    def contains(self, path: str | Path) -> bool:
+        """Whether `path` is a file of this store: its main file or anything in its folder."""
+        real = Path(os.path.realpath(path))
+        if real == self.main_path or real.is_relative_to(self.folder):
+            return True
+        with contextlib.suppress(OSError):
+            return os.path.samefile(real, self.main_path)
+        return False
 
     def batch_pages(self, batch_id: str) -> Iterator[PageRecord]:
         """The batch's page documents, streamed chunk by chunk."""
