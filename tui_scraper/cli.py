@@ -41,6 +41,8 @@ from tui_scraper.settings import (
     add_db_argument,
     add_settings_arguments,
     db_path_from_args,
+    has_masked_credentials,
+    mask_credentials,
     settings_from_args,
 )
 from tui_scraper.store import Store, StoreError, StoreWriter
@@ -232,19 +234,20 @@ def check_proxy(proxy: str | None, timeout: float) -> None:
     """Fail early, as bad usage, when the proxy URL is wrong or nothing listens there."""
     if proxy is None:
         return
+    shown = mask_credentials(proxy)  # the credentials are used, never printed
     try:
         url = URL(proxy)
     except ValueError:
-        raise UsageError(f"--proxy {proxy!r} is not a URL") from None
+        raise UsageError(f"--proxy {shown!r} is not a URL") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise UsageError(f"--proxy {proxy!r} must be an http:// URL with a host")
+        raise UsageError(f"--proxy {shown!r} must be an http:// URL with a host")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.host, port), timeout=min(timeout, 5.0)):
             pass
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise UsageError(f"proxy {proxy} is unreachable: {reason.lower()}") from None
+        raise UsageError(f"proxy {shown} is unreachable: {reason.lower()}") from None
 
 
 # -- crawl, demo, resume -------------------------------------------------------
@@ -326,6 +329,11 @@ def run_resume(args: argparse.Namespace) -> int:
         if not jobs:
             print(f"tui-scraper: batch {batch_id} has no unfinished domain", file=sys.stderr)
             return report(db_path, batch_id, BatchStatus(batch["status"]), as_json=args.json)
+        if has_masked_credentials(settings.proxy):
+            raise UsageError(
+                f"batch {batch_id} used a proxy with credentials, which are never stored; "
+                "give --proxy URL again to resume it"
+            )
         check_proxy(settings.proxy, settings.timeout)
         demo_web = None
         if batch.get("demo_seed") is not None:  # a demo batch: its web is served again

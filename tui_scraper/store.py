@@ -50,6 +50,7 @@ from tui_scraper.engine.events import (
     PageFetched,
     PageRecord,
 )
+from tui_scraper.settings import mask_credentials
 from tui_scraper.targets import Target, parse_targets
 from tui_scraper.text import valid_value
 
@@ -621,6 +622,14 @@ def stored_target(record: dict[str, Any]) -> Target:
     return Target(record["domain"], record["input"], start, "://" in record["input"], 0)
 
 
+def stored_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as the batch document keeps them: proxy credentials never in clear."""
+    proxy = settings.get("proxy")
+    if isinstance(proxy, str):
+        return {**settings, "proxy": mask_credentials(proxy)}
+    return settings
+
+
 def batch_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     """A batch document's `counts` from its domain documents."""
     counts = {"domains": 0, "done": 0, "failed": 0, "cancelled": 0, "pages": 0}
@@ -820,7 +829,7 @@ class StoreWriter:
                     "created_at": utc_now(),
                     "finished_at": None,
                     "status": BatchStatus.RUNNING.value,
-                    "settings": event.settings,
+                    "settings": stored_settings(event.settings),
                     "domains": [record["domain"] for record in domains],
                     "rejected": [
                         {"line": r.line, "input": r.input, "reason": r.reason}

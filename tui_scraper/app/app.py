@@ -26,7 +26,7 @@ from tui_scraper.app.state import Clock, DomainRow
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus
 from tui_scraper.engine.pool import new_batch_id
-from tui_scraper.settings import Settings
+from tui_scraper.settings import Settings, has_masked_credentials
 from tui_scraper.store import Store, StoreError
 from tui_scraper.targets import ParsedTargets
 from tui_scraper.text import safe_text
@@ -211,6 +211,10 @@ class ScraperApp(App[int]):
             self.notify(f"batch {batch_id[:8]}: nothing to resume", markup=False)
             return False
         settings = Settings.from_dict(doc.get("settings") or {})
+        if has_masked_credentials(settings.proxy):  # credentials are never stored
+            message = "its proxy's credentials are not stored: resume it with tui-scraper resume"
+            self.notify(f"{message} ID --proxy URL", title="Cannot resume", markup=False)
+            return False
         self.session = BatchSession(
             store,
             settings,
