@@ -18,10 +18,8 @@ from tui_scraper.settings import (
     SettingError,
     Settings,
     flag_name,
-    mask_credentials,
     parse_setting,
     setting_fields,
-    setting_range,
 )
 from tui_scraper.store import Store, StoreWriter
 from tui_scraper.targets import parse_targets
@@ -32,6 +30,8 @@ SECRET = "s3cret-pw"
 
 @pytest.mark.parametrize("f", NUMERIC, ids=[f.name for f in NUMERIC])
 def test_every_numeric_setting_has_a_documented_maximum(f: dataclasses.Field[object]) -> None:
+    from tui_scraper.settings import setting_range
+
     maximum = f.metadata.get("maximum")
     assert maximum is not None
     too_big = int(maximum) * 10 + 1
@@ -82,6 +82,8 @@ def test_nul_in_a_setting_is_refused_when_parsed() -> None:
 
 
 def test_mask_credentials() -> None:
+    from tui_scraper.settings import mask_credentials
+
     assert mask_credentials("http://user:pw@proxy.test:3128/") == "http://***@proxy.test:3128/"
     assert mask_credentials("http://u@p@h:1") == "http://***@h:1"
     assert mask_credentials("http://proxy.test:3128") == "http://proxy.test:3128"
