@@ -270,7 +270,23 @@ def run_app_command(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     text = "\n".join([*_file_text(args.file), *args.domains])
+    if args.file == "-" or not sys.stdin.isatty():
+        keyboard_from_terminal()
     return run_app(settings=settings, db_path=db_path_from_args(args), domains_text=text)
+
+
+def keyboard_from_terminal() -> None:
+    """Standard input was the domain list (or is no terminal): the app's keys come from
+    /dev/tty instead, or the app is refused with a clear message."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        raise UsageError(
+            "the app needs a terminal for its keyboard and standard input is not one, "
+            "nor is there /dev/tty; use `tui-scraper crawl -f -` to run a batch headless"
+        ) from None
+    os.dup2(fd, sys.stdin.fileno())
+    os.close(fd)
 
 
 def run_demo(args: argparse.Namespace) -> int:

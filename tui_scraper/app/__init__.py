@@ -55,6 +55,7 @@ def run_app(
         demo_facts=demo_facts,
         autostart=autostart,
     )
+    app.handle_signals = True
     app.run()
     if app.return_code not in (None, EXIT_OK):
         return app.return_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +86,9 @@ class ScraperApp(App[int]):
         self.batch_worker: Worker[BatchStatus] | None = None
         self._mounted = False
         self._closed = False
+        # Set by `run_app` (a real terminal), never under run_test: the handlers are per process.
+        self.handle_signals = False
+        self._signal_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -93,6 +97,8 @@ class ScraperApp(App[int]):
         return StartScreen(self.settings, self.domains_text, self.db_path)
 
     async def on_mount(self) -> None:
+        if self.handle_signals:
+            self._install_signal_handlers()
         self._open_store()
         if self.demo_web is not None:
             if self.demo_facts is None:
@@ -133,6 +139,34 @@ class ScraperApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.close_everything()
+
+    # -- signals ------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM and SIGHUP (a dropped SSH link) stop the app, the batch left resumable;
+        SIGINT from outside is the quit key (a second one while it asks quits)."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, self._stop_on_signal)
+        loop.add_signal_handler(signal.SIGINT, self._quit_on_signal)
+
+    def _stop_on_signal(self) -> None:
+        if self._signal_task is None:
+            self._signal_task = asyncio.create_task(self._stop_after_signal())
+
+    def _quit_on_signal(self) -> None:
+        if isinstance(self.screen, ConfirmScreen) or not self.batch_running:
+            self._stop_on_signal()
+        else:
+            self.call_later(self.action_quit)
+
+    async def _stop_after_signal(self) -> None:
+        """Leave the batch interrupted (saved), close the store, and exit: the terminal is
+        restored on the way out."""
+        await self.interrupt_batch()
+        await self.close_everything()
+        code = EXIT_INTERRUPTED if self.interrupted else EXIT_OK
+        self.exit(code, return_code=code)
 
     async def close_everything(self) -> None:
         """Stop the batch (left interrupted), the writer, the demo server and the store."""
