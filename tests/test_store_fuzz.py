@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +95,39 @@ def test_store_writer_saves_any_record(
             assert reader.batch_domains(BATCH_ID) == [valid_value(d) for d in domains]
             expected_pages = [valid_value(p) for domain_pages in pages for p in domain_pages]
             assert list(reader.batch_pages(BATCH_ID)) == expected_pages
+
+
+def test_a_record_that_cannot_be_saved_costs_only_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect in saving one record: the writer says so and goes on with the others."""
+    import tui_scraper.store as store_module
+
+    real = store_module.valid_value
+
+    def broken_for_one_page(value: Any) -> Any:
+        if isinstance(value, dict) and value.get("url") == "http://example.test/broken":
+            raise TypeError("cannot encode this page")
+        return real(value)
+
+    monkeypatch.setattr(store_module, "valid_value", broken_for_one_page)
+    db = str(tmp_path / "store.json")
+    domain = {**dict.fromkeys(DOMAIN_FIELDS), "batch_id": BATCH_ID, "job_id": "j0"}
+    with Store.open(db, write=True) as store:
+        writer = StoreWriter(store)
+        writer(BatchStarted(BATCH_ID, {}, [{**domain, "status": "queued"}]))  # type: ignore[list-item]
+        writer.write_pending()
+        for name in ("before", "broken", "after"):  # one flush: only the broken page is lost
+            page = {"job_id": "j0", "url": f"http://example.test/{name}"}
+            writer(PageFetched("j0", "d", page, 0, 0))  # type: ignore[arg-type]
+        writer.write_pending()
+        assert writer.failed_events == 1 and "cannot encode" in str(writer.last_error)
+        writer(DomainFinished("j0", "d", {**domain, "status": "done"}))  # type: ignore[arg-type]
+        writer(BatchFinished(BATCH_ID, BatchStatus.COMPLETED, {}, "t"))
+        writer.close()
+    with Store.open(db) as reader:
+        assert [p["url"] for p in reader.batch_pages(BATCH_ID)] == [
+            "http://example.test/before",
+            "http://example.test/after",
+        ]
+        assert reader.find_batch(BATCH_ID)["status"] == "completed"

@@ -57,6 +57,8 @@ EXIT_USAGE = 2
 EXIT_SOME_FAILED = 3
 EXIT_INTERRUPTED = 130
 
+# A headless batch over SSH stops saved when the connection drops (SIGHUP), as on Ctrl-C.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 COMMANDS = (
     "crawl",
     "demo",
@@ -435,13 +437,13 @@ async def _run_until_done_or_signal(
     writer: StoreWriter,
     labels: dict[str, Any],
 ) -> BatchStatus:
-    """Run the batch; SIGINT or SIGTERM interrupts it, saving what was fetched."""
+    """Run the batch; SIGINT, SIGTERM or SIGHUP interrupts it, saving what was fetched."""
     async with writer.running():
         batch_task = asyncio.create_task(
             runner.run(jobs, rejected=rejected, resumed=resumed, labels=labels)
         )
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, batch_task.cancel)
         try:
@@ -449,7 +451,7 @@ async def _run_until_done_or_signal(
         except asyncio.CancelledError:
             status = BatchStatus.INTERRUPTED
         finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in STOP_SIGNALS:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signum)
     if writer.last_error or writer.failed_events:

@@ -666,6 +666,7 @@ class StoreWriter:
         self._applied = False
         self.last_error: str | None = None  # the last failed write, until one succeeds
         self.failed_events = 0  # events that could not be saved at all (a defect)
+        self._record_error: str | None = None
 
     def __call__(self, event: Event) -> None:
         if isinstance(
@@ -745,7 +746,17 @@ class StoreWriter:
             self.last_error = f"{type(error).__name__}: {error}"
             self.failed_events += len(events)
         else:
-            self.last_error = None
+            self.last_error = self._record_error
+        self._record_error = None
+
+    def _savable(self, record: Any) -> dict[str, Any] | None:
+        """`record` as valid JSON data; None (and counted) if even that fails, a defect."""
+        try:
+            return valid_value(dict(record))
+        except Exception as error:
+            self._record_error = f"a result could not be saved: {type(error).__name__}: {error}"
+            self.failed_events += 1
+            return None
 
     def _apply(self, events: list[Event]) -> None:
         self._applied = False
@@ -756,7 +767,9 @@ class StoreWriter:
         finished: BatchFinished | None = None
         for event in events:
             if isinstance(event, PageFetched):
-                pages.append(valid_value(event.page))
+                page = self._savable(event.page)
+                if page is not None:
+                    pages.append(page)
             elif isinstance(event, DomainStarted):
                 record = self._domains.setdefault(event.job_id, {"job_id": event.job_id})
                 record.update(
@@ -765,8 +778,11 @@ class StoreWriter:
                 dirty_domains[event.job_id] = record
                 self._forget_pages_of(event.job_id, pages)
             elif isinstance(event, DomainFinished):
+                finished_record = self._savable(event.record)
+                if finished_record is None:
+                    continue
                 record = self._domains.setdefault(event.job_id, {})
-                record.update(valid_value(event.record))
+                record.update(finished_record)
                 dirty_domains[event.job_id] = record
             elif isinstance(event, BatchStarted):
                 self._start_batch(event)
