@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -42,6 +43,7 @@ class PtyProcess:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         self.output = bytearray()
         self._changed = threading.Condition()
+        self._hung_up = threading.Event()
         env = {**os.environ, "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
         self.process = subprocess.Popen(
             [*CLI, *args],
@@ -62,6 +64,10 @@ class PtyProcess:
 
     def _read(self) -> None:
         while True:
+            if self._hung_up.is_set():
+                return
+            if not select.select([self.master], [], [], 0.2)[0]:
+                continue
             try:
                 data = os.read(self.master, 65536)
             except OSError:  # EIO: the process and its children closed the terminal
@@ -88,11 +94,22 @@ class PtyProcess:
     def tail(self) -> bytes:
         return bytes(self.output[-600:])
 
+    def hang_up(self) -> None:
+        """Close the terminal's far end, as a dropped SSH connection does: the kernel
+        sends SIGHUP, and the terminal can no longer be written."""
+        self._hung_up.set()
+        self._reader.join(10)
+        os.close(self.master)
+        self.master = -1
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        os.close(self.master)
+        if self.master >= 0:
+            self._hung_up.set()
+            self._reader.join(10)
+            os.close(self.master)
 
     def left_alternate_screen(self) -> bool:
         """Whether the last entry into the alternate screen was followed by leaving it."""
@@ -151,6 +168,21 @@ def test_hangup_and_terminate_leave_the_batch_resumable_and_the_terminal_restore
     assert resumed.returncode in (0, 3), resumed.stderr.decode()
     (batch,) = batches_json(db)
     assert batch["status"] == "completed"
+
+
+def test_a_dropped_connection_leaves_the_batch_resumable(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    app = PtyProcess(["demo", "--db", str(db), "--max-pages", "6"])
+    try:
+        app.wait_for_output(ENTER_ALT_SCREEN, 60)
+        wait_until(lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk")
+        app.hang_up()
+        code = app.process.wait(60)
+    finally:
+        app.close()
+    assert code == 130
+    (batch,) = batches_json(db)
+    assert batch["status"] == "interrupted"
 
 
 def test_sigint_from_outside_is_the_quit_key(tmp_path: Path) -> None:

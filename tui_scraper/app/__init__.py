@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from tui_scraper.app.app import EXIT_INTERRUPTED, EXIT_OK, ScraperApp
+from tui_scraper.app.terminal import terminal_driver
 from tui_scraper.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,6 +58,9 @@ def run_app(
         autostart=autostart,
     )
     app.handle_signals = True
+    driver = terminal_driver()
+    if driver is not None and os.environ.get("TEXTUAL_DRIVER") is None:
+        app.driver_class = driver
     app.run()
     if app.return_code not in (None, EXIT_OK):
         return app.return_code
