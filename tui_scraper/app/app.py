@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
+SIGNAL_STOP_TIMEOUT_S = 20.0
 
 
 class ScraperApp(App[int]):
@@ -163,10 +164,15 @@ class ScraperApp(App[int]):
     async def _stop_after_signal(self) -> None:
         """Leave the batch interrupted (saved), close the store, and exit: the terminal is
         restored on the way out."""
-        await self.interrupt_batch()
-        await self.close_everything()
-        code = EXIT_INTERRUPTED if self.interrupted else EXIT_OK
-        self.exit(code, return_code=code)
+        try:
+            async with asyncio.timeout(SIGNAL_STOP_TIMEOUT_S):  # a signal must end the app
+                await self.interrupt_batch()
+                await self.close_everything()
+        except TimeoutError:
+            pass
+        finally:
+            code = EXIT_INTERRUPTED if self.interrupted else EXIT_OK
+            self.exit(code, return_code=code)
 
     async def close_everything(self) -> None:
         """Stop the batch (left interrupted), the writer, the demo server and the store."""
