@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import stat
 import sys
@@ -260,8 +261,9 @@ def done_on_disk(db: Path) -> int:
         return 0
 
 
-async def test_counts_agree_with_show_and_export_after_kill_9(
-    demo_web: DemoWeb, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill -9", "SIGTERM"])
+async def test_counts_agree_with_show_and_export_after_a_stop(
+    demo_web: DemoWeb, tmp_path: Path, signum: int
 ) -> None:
     db = tmp_path / "store.json"
     async with DemoServer(demo_web, latency=0.05) as server:
@@ -269,7 +271,7 @@ async def test_counts_agree_with_show_and_export_after_kill_9(
         process = await start_cli("crawl", *batch_domains_of(demo_web), *args)
         # Killed soon after the first domains finish: well before the counts' next rewrite.
         await server.wait_until(lambda _stats: done_on_disk(db) >= 2, 60)
-        process.kill()
+        process.send_signal(signum)
         await process.wait()
     code, out, err = await run_cli("batches", "--json", "--db", str(db))
     assert code == 0, err

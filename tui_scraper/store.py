@@ -666,6 +666,7 @@ class StoreWriter:
         self._applied = False
         self.last_error: str | None = None  # the last failed write, until one succeeds
         self.failed_events = 0  # events that could not be saved at all (a defect)
+        self._page_count = 0  # the batch's page documents in the store, for its counts
         self._record_error: str | None = None
 
     def __call__(self, event: Event) -> None:
@@ -793,12 +794,16 @@ class StoreWriter:
         files = self.store.files(self._batch_id)
         if pages:
             files.pages.append(pages)
+            self._page_count += len(pages)
         files.put_domains(dirty_domains.values())
         self._applied = True  # in the store's memory now: a failed flush is retried as is
         files.flush()
         now = time.monotonic()
         if finished is not None or now - self._counts_written_at >= COUNTS_INTERVAL_S:
-            fields: dict[str, Any] = {"counts": batch_counts(self._domains.values())}
+            counts = batch_counts(self._domains.values())
+            # Pages as stored, cut-off domains' included: what `export` gives.
+            counts["pages"] = self._page_count
+            fields: dict[str, Any] = {"counts": counts}
             if finished is not None:
                 fields.update(status=finished.status.value, finished_at=finished.finished_at)
             self.store.update_batch(self._batch_id, fields)
@@ -810,7 +815,7 @@ class StoreWriter:
         if job_id in self._started and self._batch_id is not None:
             # Only a restart can have pages before its start: a first start costs nothing.
             queued[:] = [page for page in queued if page.get("job_id") != job_id]
-            self.store.files(self._batch_id).pages.remove_where(
+            self._page_count -= self.store.files(self._batch_id).pages.remove_where(
                 lambda doc: doc.get("job_id") == job_id
             )
         self._started.add(job_id)
@@ -827,6 +832,7 @@ class StoreWriter:
             rerun = {record["job_id"] for record in domains}
             # Domains cut off mid-crawl start again from scratch: their pages go, in one pass.
             files.pages.remove_where(lambda doc: doc.get("job_id") in rerun)
+            self._page_count = sum(1 for _ in files.pages.documents())
             self._started.difference_update(rerun)
             for record in domains:
                 self._domains[record["job_id"]] = dict(record)
