@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import TYPE_CHECKING, Any
 
 from tui_scraper.app.app import EXIT_INTERRUPTED, EXIT_OK, ScraperApp
@@ -62,6 +63,9 @@ def run_app(
     if driver is not None and os.environ.get("TEXTUAL_DRIVER") is None:
         app.driver_class = driver
     app.run()
+    # A hangup can signal again once the app's loop (and its handler) is gone: the batch
+    # is saved by then, and the exit code must stay the app's.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if app.return_code not in (None, EXIT_OK):
         return app.return_code
     return EXIT_INTERRUPTED if app.interrupted else EXIT_OK

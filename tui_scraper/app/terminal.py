@@ -3,7 +3,8 @@
 After a hangup every write to the terminal fails (EIO). Textual writes from a thread
 that would die on the first failure, after which the app blocks for ever on its full
 queue, before it could save and leave the batch interrupted. Here a failed write is
-dropped instead, so the app's SIGHUP handling runs to the end.
+dropped instead, and the SIGCONT that follows a hangup does not restart the terminal
+(Textual would), so the app's SIGHUP handling runs to the end.
 """
 
 from __future__ import annotations
@@ -50,5 +51,17 @@ def terminal_driver() -> type[Driver] | None:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._file = HangupSafeOutput(self._file)  # type: ignore[assignment]
+            self._suspended = False
+
+        def _sigtstp_application(self, *args: Any) -> None:
+            self._suspended = True
+            super()._sigtstp_application(*args)
+
+        def _sigcont_application(self, *args: Any) -> None:
+            # A hangup sends SIGCONT after SIGHUP: only a SIGCONT after our own
+            # suspension (Ctrl-Z) restarts the terminal, never one on the way out.
+            if self._suspended:
+                self._suspended = False
+                super()._sigcont_application(*args)
 
     return HangupSafeDriver
