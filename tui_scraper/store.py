@@ -27,7 +27,8 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -490,9 +491,8 @@ class Store:
     def recount(self, batch_id: str) -> dict[str, int]:
         """The batch's counts from its domain and page documents on disk (after kill -9)."""
         files = self.files(batch_id)
-        counts = batch_counts(doc for _n, doc in files.domains.documents())
-        counts["pages"] = sum(1 for _ in files.pages.documents())
-        return counts
+        stored = Counter(str(doc.get("job_id")) for _n, doc in files.pages.documents())
+        return batch_counts((doc for _n, doc in files.domains.documents()), stored)
 
     def close(self) -> None:
         for files in self._batch_files.values():
@@ -630,15 +630,24 @@ def stored_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def batch_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """A batch document's `counts` from its domain documents."""
+def batch_counts(
+    records: Iterable[dict[str, Any]], stored_pages: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """A batch document's `counts` from its domain documents.
+
+    A finished domain counts the pages its document gives; one cut off mid-crawl (a
+    stop, kill -9) counts the pages stored for it (`stored_pages`, by job id), so
+    the counts agree with what `show` and `export` give after any stop.
+    """
     counts = {"domains": 0, "done": 0, "failed": 0, "cancelled": 0, "pages": 0}
     for record in records:
         counts["domains"] += 1
         status = record.get("status")
         if isinstance(status, str) and status in FINISHED_DOMAIN:
             counts[status] += 1
-        counts["pages"] += _count(record.get("pages_ok")) + _count(record.get("pages_failed"))
+            counts["pages"] += _count(record.get("pages_ok")) + _count(record.get("pages_failed"))
+        elif stored_pages is not None:
+            counts["pages"] += stored_pages.get(str(record.get("job_id")), 0)
     return counts
 
 
@@ -666,7 +675,7 @@ class StoreWriter:
         self._applied = False
         self.last_error: str | None = None  # the last failed write, until one succeeds
         self.failed_events = 0  # events that could not be saved at all (a defect)
-        self._page_count = 0  # the batch's page documents in the store, for its counts
+        self._stored_pages: Counter[str] = Counter()  # pages in the store, by job id
         self._record_error: str | None = None
 
     def __call__(self, event: Event) -> None:
@@ -794,15 +803,13 @@ class StoreWriter:
         files = self.store.files(self._batch_id)
         if pages:
             files.pages.append(pages)
-            self._page_count += len(pages)
+            self._stored_pages.update(str(page.get("job_id")) for page in pages)
         files.put_domains(dirty_domains.values())
         self._applied = True  # in the store's memory now: a failed flush is retried as is
         files.flush()
         now = time.monotonic()
         if finished is not None or now - self._counts_written_at >= COUNTS_INTERVAL_S:
-            counts = batch_counts(self._domains.values())
-            # Pages as stored, cut-off domains' included: what `export` gives.
-            counts["pages"] = self._page_count
+            counts = batch_counts(self._domains.values(), self._stored_pages)
             fields: dict[str, Any] = {"counts": counts}
             if finished is not None:
                 fields.update(status=finished.status.value, finished_at=finished.finished_at)
@@ -815,9 +822,10 @@ class StoreWriter:
         if job_id in self._started and self._batch_id is not None:
             # Only a restart can have pages before its start: a first start costs nothing.
             queued[:] = [page for page in queued if page.get("job_id") != job_id]
-            self._page_count -= self.store.files(self._batch_id).pages.remove_where(
+            self.store.files(self._batch_id).pages.remove_where(
                 lambda doc: doc.get("job_id") == job_id
             )
+            self._stored_pages.pop(job_id, None)
         self._started.add(job_id)
 
     def _start_batch(self, event: BatchStarted) -> None:
@@ -832,7 +840,9 @@ class StoreWriter:
             rerun = {record["job_id"] for record in domains}
             # Domains cut off mid-crawl start again from scratch: their pages go, in one pass.
             files.pages.remove_where(lambda doc: doc.get("job_id") in rerun)
-            self._page_count = sum(1 for _ in files.pages.documents())
+            self._stored_pages = Counter(
+                str(doc.get("job_id")) for _n, doc in files.pages.documents()
+            )
             self._started.difference_update(rerun)
             for record in domains:
                 self._domains[record["job_id"]] = dict(record)
