@@ -40,11 +40,13 @@ from tui_scraper.settings import (
     add_db_argument,
     add_settings_arguments,
     db_path_from_args,
+    has_masked_credentials,
+    mask_credentials,
     settings_from_args,
 )
 from tui_scraper.store import Store, StoreError
 from tui_scraper.targets import ParsedTargets, parse_targets, read_domain_list
-from tui_scraper.text import safe_text
+from tui_scraper.text import dumps_for, safe_text, safe_value, valid_bytes_text, valid_text
 
 if TYPE_CHECKING:
     from tui_scraper.demo import DemoWeb
@@ -54,6 +56,8 @@ EXIT_USAGE = 2
 EXIT_SOME_FAILED = 3
 EXIT_INTERRUPTED = 130
 
+# A headless batch over SSH stops saved when the connection drops (SIGHUP), as on Ctrl-C.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 COMMANDS = (
     "crawl",
     "demo",
@@ -155,7 +159,8 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    # Undecodable bytes in arguments arrive as lone surrogates: U+FFFD from here on.
+    args_list = [valid_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     opens_app = not args_list or args_list[0] not in (*COMMANDS, "-h", "--help")
     parser = build_app_parser() if opens_app else build_parser()
     try:
@@ -183,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (UsageError, SettingError, StoreError) as error:
-        print(f"tui-scraper: error: {error}", file=sys.stderr)
+        print(f"tui-scraper: error: {safe_text(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         # Ctrl-C outside a batch (reading stdin, exporting): no traceback, the usual code.
@@ -219,7 +224,7 @@ def _file_text(file: str | None) -> list[str]:
     if file is None:
         return []
     if file == "-":
-        return [sys.stdin.read()]
+        return [valid_bytes_text(sys.stdin.buffer.read())]
     try:
         return [read_domain_list(file)]
     except ValueError as error:
@@ -230,19 +235,20 @@ def check_proxy(proxy: str | None, timeout: float) -> None:
     """Fail early, as bad usage, when the proxy URL is wrong or nothing listens there."""
     if proxy is None:
         return
+    shown = mask_credentials(proxy)  # the credentials are used, never printed
     try:
         url = URL(proxy)
     except ValueError:
-        raise UsageError(f"--proxy {proxy!r} is not a URL") from None
+        raise UsageError(f"--proxy {shown!r} is not a URL") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise UsageError(f"--proxy {proxy!r} must be an http:// URL with a host")
+        raise UsageError(f"--proxy {shown!r} must be an http:// URL with a host")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.host, port), timeout=min(timeout, 5.0)):
             pass
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise UsageError(f"proxy {proxy} is unreachable: {reason.lower()}") from None
+        raise UsageError(f"proxy {shown} is unreachable: {reason.lower()}") from None
 
 
 # -- crawl, demo, resume -------------------------------------------------------
@@ -262,7 +268,23 @@ def run_app_command(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     text = "\n".join([*_file_text(args.file), *args.domains])
+    if args.file == "-" or not sys.stdin.isatty():
+        keyboard_from_terminal()
     return run_app(settings=settings, db_path=db_path_from_args(args), domains_text=text)
+
+
+def keyboard_from_terminal() -> None:
+    """Standard input was the domain list (or is no terminal): the app's keys come from
+    /dev/tty instead, or the app is refused with a clear message."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        raise UsageError(
+            "the app needs a terminal for its keyboard and standard input is not one, "
+            "nor is there /dev/tty; use `tui-scraper crawl -f -` to run a batch headless"
+        ) from None
+    os.dup2(fd, sys.stdin.fileno())
+    os.close(fd)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -321,6 +343,11 @@ def run_resume(args: argparse.Namespace) -> int:
         if not unfinished:
             print(f"tui-scraper: batch {batch_id} has no unfinished domain", file=sys.stderr)
             return report(db_path, batch_id, BatchStatus(batch["status"]), as_json=args.json)
+        if has_masked_credentials(settings.proxy):
+            raise UsageError(
+                f"batch {batch_id} used a proxy with credentials, which are never stored; "
+                "give --proxy URL again to resume it"
+            )
         check_proxy(settings.proxy, settings.timeout)
         print(f"tui-scraper: resuming {unfinished} domains of {batch_id}", file=sys.stderr)
         _, status = run_headless(store, lambda service: service.resume_batch(batch_id, settings))
@@ -353,11 +380,10 @@ def report(db_path: str, batch_id: str, status: BatchStatus, *, as_json: bool) -
         batch = store.batch(batch_id) or {}
         records = store.batch_domains(batch_id)
     if as_json:
-        json.dump(summary_json(dict(batch), records), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(summary_json(dict(batch), records))
     else:
         print(summary_table(records))
-        print(f"batch {batch_id} {status.value}; store: {db_path}")
+        print(f"batch {batch_id} {status.value}; store: {safe_text(db_path)}")
     if status == BatchStatus.INTERRUPTED:
         return EXIT_INTERRUPTED
     if any(record["status"] == DomainStatus.FAILED for record in records):
@@ -366,10 +392,10 @@ def report(db_path: str, batch_id: str, status: BatchStatus, *, as_json: bool) -
 
 
 async def _run_until_done_or_signal(batch: Batch, reporter: ProgressReporter) -> BatchStatus:
-    """Run the batch; SIGINT or SIGTERM interrupts it, saving what was fetched."""
+    """Run the batch; SIGINT, SIGTERM or SIGHUP interrupts it, saving what was fetched."""
     batch_task = asyncio.create_task(batch.run(reporter))
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, batch_task.cancel)
     try:
@@ -377,12 +403,14 @@ async def _run_until_done_or_signal(batch: Batch, reporter: ProgressReporter) ->
     except asyncio.CancelledError:
         status = BatchStatus.INTERRUPTED
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
-    if batch.store_error:
+    if batch.store_error or batch.unsaved:
+        lost = f" ({batch.unsaved} results not saved)" if batch.unsaved else ""
         print(
-            f"tui-scraper: warning: the store could not be written: {batch.store_error}",
+            f"tui-scraper: error: the store could not be written{lost}: "
+            f"{safe_text(batch.store_error or 'see above', 200)}",
             file=sys.stderr,
         )
     return status
@@ -395,11 +423,10 @@ def run_batches(args: argparse.Namespace) -> int:
     with Store.open(db_path_from_args(args)) as store:
         batches = store.all_batches()
     if args.json:
-        json.dump(batches, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(batches)
         return EXIT_OK
     if not batches:
-        print(f"no batches in {db_path_from_args(args)}", file=sys.stderr)
+        print(f"no batches in {safe_text(db_path_from_args(args))}", file=sys.stderr)
         return EXIT_OK
     header = ("batch id", "created", "status", "domains", "done", "failed", "pages")
     rows = [
@@ -419,31 +446,35 @@ def run_batches(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     with Store.open(db_path_from_args(args)) as store:
         batch = store.find_batch(args.batch_id)
+        store.check_batch_files(batch["batch_id"])
         records = store.batch_domains(batch["batch_id"])
     if args.json:
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(records)
         return EXIT_OK
     counts = batch.get("counts", {})
-    print(
+    heading = (
         f"batch {batch['batch_id']}  {batch.get('status')}  created {batch.get('created_at')}  "
         f"{counts.get('domains', 0)} domains, {counts.get('done', 0)} done, "
         f"{counts.get('failed', 0)} failed, {counts.get('pages', 0)} pages"
     )
+    print(safe_text(heading))
     for rejection in batch.get("rejected", []):
         print(
-            f"rejected line {rejection['line']}: {safe_text(rejection['input'], 60)}: "
-            f"{rejection['reason']}"
+            f"rejected line {safe_text(rejection['line'])}: {safe_text(rejection['input'], 60)}: "
+            f"{safe_text(rejection['reason'])}"
         )
     print(summary_table(records))
     return EXIT_OK
 
 
 def terminal_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """A row whose text values have their control characters shown as escapes."""
-    return {
-        key: safe_text(value) if isinstance(value, str) else value for key, value in row.items()
-    }
+    """A row whose text, nested lists included, has its control characters shown as escapes."""
+    return safe_value(row)
+
+
+def print_json(value: Any) -> None:
+    """`value` as indented JSON on stdout, escaped when stdout is a terminal."""
+    sys.stdout.write(dumps_for(value, terminal=sys.stdout.isatty(), indent=2) + "\n")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -451,6 +482,7 @@ def run_export(args: argparse.Namespace) -> int:
     with Store.open(db_path) as store:
         batch = store.find_batch(args.batch_id)
         batch_id = batch["batch_id"]
+        store.check_batch_files(batch_id)
         if args.domains:
             rows: Any = store.batch_domains(batch_id)
             fields = DOMAIN_FIELDS
@@ -462,9 +494,7 @@ def run_export(args: argparse.Namespace) -> int:
             rows = store.batch_pages(batch_id)
             fields = PAGE_FIELDS
         if args.output is None:
-            if sys.stdout.isatty():  # shown, not saved: web text must not drive the terminal
-                rows = (terminal_safe(row) for row in rows)
-            write_rows(rows, fields, args.format, sys.stdout)
+            write_rows(rows, fields, args.format, sys.stdout, terminal=sys.stdout.isatty())
         else:
             _write_output(
                 args.output,
@@ -512,6 +542,8 @@ def _write_output(
     if output is None:
         write(sys.stdout, sys.stdout.isatty())
         return EXIT_OK
+    if store.contains(output):
+        raise UsageError(f"refusing to write {output}: it is part of the store")
     try:
         with output_file(output, [store.main_path, store.folder]) as out:
             count = write(out, False)
@@ -519,5 +551,5 @@ def _write_output(
         raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
-    print(f"wrote {count} {what} to {output}", file=sys.stderr)
+    print(f"wrote {count} {what} to {safe_text(output)}", file=sys.stderr)
     return EXIT_OK

@@ -6,12 +6,14 @@ import contextlib
 import csv
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from tui_scraper.engine.events import DomainRecord, PageRecord
+from tui_scraper.text import dumps_for, safe_text
 
 FORMATS = ("jsonl", "csv")
 PAGE_FIELDS: tuple[str, ...] = tuple(PageRecord.__annotations__)
@@ -75,19 +77,30 @@ def csv_cell(value: Any) -> str | int | float:
 
 
 def write_rows(
-    rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str, out: TextIO
+    rows: Iterable[dict[str, Any]],
+    fields: tuple[str, ...],
+    fmt: str,
+    out: TextIO,
+    *,
+    terminal: bool = False,
 ) -> int:
-    """Write rows with every field of `fields`, in that order; returns the row count."""
+    """Write rows with every field of `fields`, in that order; returns the row count.
+
+    For a `terminal`, control and bidi characters are shown escaped (as JSON escapes
+    in JSON Lines, which still decode to the stored text); a file keeps them as stored.
+    """
     count = 0
     if fmt == "jsonl":
         for row in rows:
-            out.write(json.dumps({f: row.get(f) for f in fields}, ensure_ascii=False) + "\n")
+            line = dumps_for({f: row.get(f) for f in fields}, terminal=terminal)
+            out.write(line + "\n")
             count += 1
         return count
     writer = csv.writer(out)
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([csv_cell(row.get(f)) for f in fields])
+        cells = [csv_cell(row.get(f)) for f in fields]
+        writer.writerow([safe_text(c) if terminal and isinstance(c, str) else c for c in cells])
         count += 1
     return count
 
@@ -98,17 +111,35 @@ class OutputRefused(ValueError):
 
 @contextlib.contextmanager
 def output_file(path: str, store_files: Sequence[Path]) -> Iterator[TextIO]:
-    """Write `path` through a temporary file renamed at the end: a failed write leaves it as it
-    was. A path that is, or is inside, one of `store_files` is refused (OutputRefused)."""
-    target = Path(path).resolve()
+    """A text file that appears at `path` whole when the block ends, or not at all.
+
+    Written to a temporary file beside it and renamed, so a failed write leaves an
+    existing file as it was. A path that is, or is inside, one of `store_files` is
+    refused (OutputRefused). A symbolic link is followed (the link stays); what is
+    not a regular file (a FIFO, /dev/stdout) is written directly.
+    """
+    target = Path(os.path.realpath(path))
     for store_path in store_files:
-        store_path = store_path.resolve()
+        store_path = Path(os.path.realpath(store_path))
         if target == store_path or store_path in target.parents:
             raise OutputRefused(f"refusing to write {path}: it is part of the store")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with open(handle, "w", encoding="utf-8", newline="") as out:
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8", newline="") as out:
             yield out
+        return
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -69,7 +69,7 @@ class ProgressReporter:
         error = f": {safe_text(record['error'], 120)}" if record["error"] else ""
         return (
             f"[{self.finished}/{self.total}] {safe_text(record['domain'])} "
-            f"{record['status']} ({reason}{error}), {pages} pages"
+            f"{safe_text(record['status'])} ({safe_text(reason)}{error}), {pages} pages"
         )
 
     def _line(self, text: str) -> None:
@@ -109,10 +109,10 @@ def summary_table(records: list[DomainRecord]) -> str:
     rows = [
         (
             safe_text(r["domain"], 40),
-            r["status"],
+            safe_text(r["status"]),
             str(r["pages_ok"]),
             str(r["pages_failed"]),
-            r["stop_reason"] or "",
+            safe_text(r["stop_reason"] or ""),
             safe_text(r["error"] or "", 60),
         )
         for r in records
@@ -121,7 +121,9 @@ def summary_table(records: list[DomainRecord]) -> str:
 
 
 def plain_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """Rows as aligned plain-text columns under a header."""
+    """Rows as aligned plain-text columns under a header, every cell terminal-safe."""
+    header = tuple(safe_text(cell) for cell in header)
+    rows = [tuple(safe_text(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()

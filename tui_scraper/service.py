@@ -54,6 +54,8 @@ class Batch:
     runs: int = 0
     # the last write that failed, if the store could not be written
     store_error: str | None = None
+    # results the store could not save at all (each costs only itself)
+    unsaved: int = 0
 
     @property
     def batch_id(self) -> str:
@@ -92,6 +94,7 @@ class Batch:
                 )
         finally:
             self.store_error = writer.last_error
+            self.unsaved = writer.failed_events
 
 
 class BatchService:

@@ -27,6 +27,8 @@ DEFAULT_ACCEPT_LANGUAGE = "en-US,en;q=0.9"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # An HTTP field name (RFC 9110 token)
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+MAX_PER_DOMAIN = 64
+MASKED_CREDENTIALS = "***"
 
 
 class SettingError(ValueError):
@@ -38,6 +40,7 @@ def _setting(
     help: str,
     *,
     minimum: float | None = None,
+    maximum: float | None = None,
     optional: bool = False,
     repeatable: bool = False,
     flag_only: bool = False,
@@ -46,6 +49,7 @@ def _setting(
     metadata = {
         "help": help,
         "minimum": minimum,
+        "maximum": maximum,
         "optional": optional,
         "repeatable": repeatable,
         "flag_only": flag_only,
@@ -61,27 +65,44 @@ def _setting(
 class Settings:
     """Settings of one batch; stored whole in the batch document."""
 
-    concurrency: int = _setting(5, "domains crawled at once (the worker pool)", minimum=1)
-    per_domain: int = _setting(2, "simultaneous requests to one domain", minimum=1)
-    max_pages: int = _setting(
-        25, "pages fetched per domain (robots.txt and sitemaps not counted)", minimum=1
+    # Every number has a range: no value may make memory grow beyond the work in flight.
+    concurrency: int = _setting(
+        5, "domains crawled at once (the worker pool)", minimum=1, maximum=2000
     )
-    max_depth: int = _setting(5, "link hops from the start page", minimum=0)
-    timeout: float = _setting(15.0, "seconds for one request (connect + read)", minimum=0.001)
+    per_domain: int = _setting(
+        2, "simultaneous requests to one domain", minimum=1, maximum=MAX_PER_DOMAIN
+    )
+    max_pages: int = _setting(
+        25,
+        "pages fetched per domain (robots.txt and sitemaps not counted)",
+        minimum=1,
+        maximum=1_000_000,
+    )
+    max_depth: int = _setting(5, "link hops from the start page", minimum=0, maximum=1000)
+    timeout: float = _setting(
+        15.0, "seconds for one request (connect + read)", minimum=0.001, maximum=3600
+    )
     domain_timeout: float | None = _setting(
         None,
         "whole time budget of one domain in seconds; then it ends as done with what it has",
         minimum=0.001,
+        maximum=7 * 24 * 3600,
         optional=True,
     )
-    delay: float = _setting(0.0, "pause in seconds between requests to one domain", minimum=0)
+    delay: float = _setting(
+        0.0, "pause in seconds between requests to one domain", minimum=0, maximum=3600
+    )
     retries: int = _setting(
         2,
         "retries of a failed request (connection errors, 429, 5xx), with backoff",
         minimum=0,
+        maximum=20,
     )
     max_bytes: int = _setting(
-        5_000_000, "largest body read; a larger one is cut and flagged", minimum=1
+        5_000_000,
+        "largest body read; a larger one is cut and flagged",
+        minimum=1,
+        maximum=100_000_000,
     )
     user_agent: str = _setting(DEFAULT_USER_AGENT, "identifies the crawler")
     ignore_robots: bool = _setting(False, "do not obey robots.txt", flag_only=True)
@@ -103,7 +124,7 @@ class Settings:
     insecure: bool = _setting(
         False, "do not verify TLS certificates (recorded in the batch)", flag_only=True
     )
-    dns_timeout: float = _setting(5.0, "seconds for one name lookup", minimum=0.001)
+    dns_timeout: float = _setting(5.0, "seconds for one name lookup", minimum=0.001, maximum=600)
     accept_language: str = _setting(DEFAULT_ACCEPT_LANGUAGE, "the Accept-Language header")
     header: list[str] = _setting(  # noqa: RUF009 (_setting returns a field)
         None, '"NAME: VALUE": add or replace a request header (repeatable)', repeatable=True
@@ -126,13 +147,20 @@ class Settings:
         run_only=True,
     )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-ready dict (the batch document's `settings`), no run option."""
-        return {
+    def to_dict(self, *, secrets: bool = False) -> dict[str, Any]:
+        """The settings as a JSON-ready dict (the batch document's `settings`), no run option.
+
+        Credentials in the proxy URL are masked (`http://***@host`) unless `secrets`:
+        they are used, never stored.
+        """
+        data = {
             f.name: _copy(getattr(self, f.name))
             for f in dataclasses.fields(self)
             if not f.metadata["run_only"]
         }
+        if not secrets and data.get("proxy"):
+            data["proxy"] = mask_credentials(data["proxy"])
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
@@ -152,15 +180,13 @@ class Settings:
         """Raise SettingError naming the first setting whose value cannot be used."""
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            minimum = f.metadata["minimum"]
             if value is None:
                 if not f.metadata["optional"]:
                     raise SettingError(f"{flag_name(f.name)} needs a value")
                 continue
             if isinstance(value, float) and not math.isfinite(value):
                 raise SettingError(f"{flag_name(f.name)} must be a finite number")
-            if minimum is not None and value < minimum:
-                raise SettingError(f"{flag_name(f.name)} must be at least {minimum:g}")
+            check_range(f, value)
             for text in value if isinstance(value, list) else [value]:
                 if isinstance(text, str):
                     check_no_controls(f.name, text)
@@ -227,9 +253,7 @@ def parse_setting(name: str, text: str) -> Any:
         raise SettingError(f"{flag_name(name)} must be {kind}, not {text!r}") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise SettingError(f"{flag_name(name)} must be a finite number, not {text!r}")
-    minimum = f.metadata["minimum"]
-    if minimum is not None and value < minimum:
-        raise SettingError(f"{flag_name(name)} must be at least {minimum:g}")
+    check_range(f, value)
     return value
 
 
@@ -285,6 +309,49 @@ def check_ca_bundle(path: str) -> None:
         raise SettingError(f"--ca-bundle {path}: not a PEM file of certificates") from None
     except OSError as error:
         raise SettingError(f"--ca-bundle {path}: {error.strerror or error}") from None
+
+
+def check_range(f: dataclasses.Field[Any], value: Any) -> None:
+    """Raise SettingError when a number is outside its setting's documented range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    minimum, maximum = f.metadata["minimum"], f.metadata.get("maximum")
+    if minimum is not None and value < minimum:
+        raise SettingError(f"{flag_name(f.name)} must be at least {_number(minimum)}")
+    if maximum is not None and value > maximum:
+        raise SettingError(f"{flag_name(f.name)} must be at most {_number(maximum)}")
+
+
+def _number(value: float) -> str:
+    """A bound as people write it: 1000000, 0.001."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def setting_range(f: dataclasses.Field[Any]) -> str | None:
+    """A setting's documented range, `1 to 64`, or None for a setting that is not a number."""
+    minimum, maximum = f.metadata["minimum"], f.metadata.get("maximum")
+    if minimum is None and maximum is None:
+        return None
+    if maximum is None:
+        return f"at least {_number(minimum)}"
+    return f"{_number(minimum if minimum is not None else 0)} to {_number(maximum)}"
+
+
+def mask_credentials(url: str) -> str:
+    """`url` with its user and password, if any, shown as `***`: `http://***@host:port`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    host = authority.rsplit("@", 1)[1]
+    return f"{scheme}://{MASKED_CREDENTIALS}@{host}{slash}{path}"
+
+
+def has_masked_credentials(url: str | None) -> bool:
+    """Whether `url` is a stored proxy URL whose credentials were masked (not usable)."""
+    return bool(url) and f"://{MASKED_CREDENTIALS}@" in str(url)
 
 
 def parse_connect_to(rule: str) -> tuple[str, int | None, str, int]:
@@ -383,6 +450,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
             continue
         default = f.default if f.default is not dataclasses.MISSING else None
         shown = "none" if default is None else default
+        bounds = setting_range(f)
+        if bounds is not None:
+            shown = f"{shown}; {bounds}"
         if f.metadata["repeatable"]:
             metavar = {"header": "HEADER", "field": "NAME=SELECTOR"}.get(f.name, "RULE")
             group.add_argument(flag, action="append", default=None, metavar=metavar, help=help_text)

@@ -24,9 +24,11 @@ import fcntl
 import json
 import os
 import re
+import stat
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,9 @@ from tui_scraper.engine.events import (
     PageFetched,
     PageRecord,
 )
+from tui_scraper.settings import mask_credentials
 from tui_scraper.targets import Target, parse_targets
+from tui_scraper.text import valid_value
 
 STORE_FORMAT = "tui-scraper-store"
 STORE_VERSION = 1
@@ -71,12 +75,15 @@ class StoreError(Exception):
 class AtomicJSONStorage(Storage):
     """TinyDB storage writing the whole file atomically: tmp file, fsync, rename."""
 
-    def __init__(self, path: str | Path, check: Callable[[Path, object], None]) -> None:
+    def __init__(
+        self, path: str | Path, check: Callable[[Path, object], None], *, empty_ok: bool
+    ) -> None:
         self.path = Path(path)
         self._check = check
+        self._empty_ok = empty_ok
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        data = read_json_file(self.path)
+        data = read_json_file(self.path, empty_ok=self._empty_ok)
         if data is None:
             return None
         self._check(self.path, data)
@@ -89,8 +96,12 @@ class AtomicJSONStorage(Storage):
         pass
 
 
-def read_json_file(path: Path) -> object | None:
-    """The JSON in `path`, None if there is no such file or it is empty."""
+def read_json_file(path: Path, *, empty_ok: bool = False) -> object | None:
+    """The JSON in `path`; None if there is no such file (or, if `empty_ok`, it has 0 bytes).
+
+    Anything else that is not a JSON object (an empty chunk, `null`, torn text) is a
+    StoreError naming the file: it is never taken for an empty table.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -101,15 +112,56 @@ def read_json_file(path: Path) -> object | None:
         raise StoreError(f"{path} is not a tui-scraper store (not UTF-8 text)") from None
     except OSError as error:
         raise StoreError(f"cannot read {path}: {error.strerror or error}") from None
-    if not text.strip():
+    if not text and empty_ok:
         return None
+    if not text.strip():
+        raise StoreError(f"{path} is empty: the store is damaged")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise StoreError(
             f"{path} is not a tui-scraper store (invalid JSON: {error.msg} at line "
             f"{error.lineno}); it was left untouched"
         ) from None
+    except RecursionError:
+        raise StoreError(f"{path} is not a tui-scraper store; it was left untouched") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path} is not a tui-scraper store; it was left untouched")
+    return data
+
+
+def check_store_path(path: Path, shown: str) -> None:
+    """Refuse a store path that is neither a regular file nor missing, before reading it."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StoreError(f"cannot open the store {shown}: {error.strerror or error}") from None
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISCHR: "a device",
+        stat.S_ISBLK: "a device",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISSOCK: "a socket",
+    }
+    for test, kind in kinds.items():
+        if test(mode):
+            raise StoreError(f"{shown} is {kind}, not a tui-scraper store; it was left untouched")
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{shown} is not a regular file; it was left untouched")
+
+
+def check_writable_folder(folder: Path, shown: str) -> None:
+    """Refuse a store whose folder cannot take new files, before a batch starts."""
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+    except OSError as error:
+        raise StoreError(
+            f"cannot write the store {shown}: {folder}: {error.strerror or error}"
+        ) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def atomic_write_json(path: Path, data: object) -> None:
@@ -132,7 +184,7 @@ def check_main_file(path: Path, data: object) -> None:
     foreign = StoreError(f"{path} is not a tui-scraper store; it was left untouched")
     if not isinstance(data, dict) or not data:
         raise foreign
-    if not set(data) <= MAIN_TABLES or not all(isinstance(t, dict) for t in data.values()):
+    if not set(data) <= MAIN_TABLES or not all(_is_table(t) for t in data.values()):
         raise foreign
     marker = next(iter(data.get("_meta", {}).values()), None)
     if not isinstance(marker, dict) or marker.get("format") != STORE_FORMAT:
@@ -141,10 +193,20 @@ def check_main_file(path: Path, data: object) -> None:
         raise StoreError(f"{path} was written by a newer tui-scraper; it was left untouched")
 
 
+def _is_table(docs: object) -> bool:
+    """Whether `docs` is a TinyDB table as stored: {"doc id": {document}}."""
+    return isinstance(docs, dict) and all(
+        isinstance(key, str) and key.isdigit() and isinstance(doc, dict)
+        for key, doc in docs.items()
+    )
+
+
 def _check_chunk(table: str) -> Callable[[Path, object], None]:
     def check(path: Path, data: object) -> None:
         if not isinstance(data, dict) or set(data) - {table}:
             raise StoreError(f"{path} is not a tui-scraper {table} file; it was left untouched")
+        if not _is_table(data.get(table, {})):
+            raise StoreError(f"{path} is damaged: its {table} are not documents")
 
     return check
 
@@ -177,7 +239,9 @@ class ChunkedTable:
         db = self._open.get(number)
         if db is None:
             storage = CachingMiddleware(
-                lambda: AtomicJSONStorage(self._path(number), _check_chunk(self.name))
+                lambda: AtomicJSONStorage(
+                    self._path(number), _check_chunk(self.name), empty_ok=False
+                )
             )
             db = self._open[number] = TinyDB(storage=storage)
             db.storage.WRITE_CACHE_SIZE = 1 << 62  # flushed on our schedule, never per write
@@ -241,15 +305,23 @@ class ChunkedTable:
                 self._retire(number)  # a scan must not leave every chunk in memory
         return removed
 
+    def check_complete(self) -> None:
+        """Raise StoreError naming the first chunk missing between the first and the last."""
+        numbers = self.chunk_numbers()
+        for expected, number in enumerate(numbers, start=1):
+            if number != expected:
+                raise StoreError(f"{self._path(expected)} is missing: the store is damaged")
+
     def documents(self) -> Iterator[tuple[int, Document]]:
         """Every (chunk, document), chunk by chunk, in insertion order."""
+        self.check_complete()
         for number in self.chunk_numbers():
             if number in self._open:
                 docs = self.table(number).all()
             else:
                 data = read_json_file(self._path(number))
                 if data is None:
-                    continue
+                    raise StoreError(f"{self._path(number)} is missing: the store is damaged")
                 _check_chunk(self.name)(self._path(number), data)
                 raw = data.get(self.name, {})  # type: ignore[union-attr]
                 docs = [Document(doc, doc_id=int(key)) for key, doc in raw.items()]
@@ -339,7 +411,9 @@ class Store:
 
     def __init__(self, path: str, *, write: bool = False) -> None:
         self.path = path
-        self.main_path = Path(path)
+        # A symbolic link is followed: the store (and its data folder) is where it points,
+        # and atomic renames replace the target, never the link.
+        self.main_path = Path(os.path.realpath(path))
         self.folder = self.main_path.with_name(self.main_path.name + ".batches")
         self.writable = write
         self._lock_fd: int | None = None
@@ -347,23 +421,31 @@ class Store:
         parent = self.main_path.parent
         if not parent.is_dir():
             raise StoreError(f"cannot open the store {path}: folder {parent} does not exist")
+        check_store_path(self.main_path, path)
         if self.folder.exists() and not self.folder.is_dir():
             raise StoreError(f"{self.folder} is not a folder; the store cannot use it")
-        storage = CachingMiddleware(lambda: AtomicJSONStorage(self.main_path, check_main_file))
+        storage = CachingMiddleware(
+            lambda: AtomicJSONStorage(self.main_path, check_main_file, empty_ok=True)
+        )
         self._db = TinyDB(storage=storage)
         self._db.storage.WRITE_CACHE_SIZE = 1 << 62
         self._db.storage.read()  # validates the file before anything can write to it
         self.batches = self._db.table("batches")
         if write:
             try:
+                check_writable_folder(parent, path)
                 self._lock()
+                check_writable_folder(self.folder, path)
                 meta = self._db.table("_meta")
                 if not meta.all():
                     meta.insert({"format": STORE_FORMAT, "version": STORE_VERSION})
                 self._mark_abandoned_batches()
                 self._db.storage.flush()
-            except OSError as error:
+            except (OSError, StoreError) as error:
+                self.writable = False  # nothing more to flush: the store is left as it was
                 self.close()
+                if isinstance(error, StoreError):
+                    raise
                 raise StoreError(
                     f"cannot write the store {path}: {error.strerror or error}"
                 ) from None
@@ -398,9 +480,19 @@ class Store:
         return False
 
     def _mark_abandoned_batches(self) -> None:
+        """A dead writer's batches: interrupted, their counts recounted from what is on disk."""
         for doc in self.batches.all():
             if doc.get("status") == BatchStatus.RUNNING:
-                self.batches.update({"status": BatchStatus.INTERRUPTED.value}, doc_ids=[doc.doc_id])
+                fields = {"status": BatchStatus.INTERRUPTED.value}
+                with contextlib.suppress(StoreError):  # damaged files are reported when read
+                    fields["counts"] = self.recount(str(doc.get("batch_id")))
+                self.batches.update(fields, doc_ids=[doc.doc_id])
+
+    def recount(self, batch_id: str) -> dict[str, int]:
+        """The batch's counts from its domain and page documents on disk (after kill -9)."""
+        files = self.files(batch_id)
+        stored = Counter(str(doc.get("job_id")) for _n, doc in files.pages.documents())
+        return batch_counts((doc for _n, doc in files.domains.documents()), stored)
 
     def close(self) -> None:
         for files in self._batch_files.values():
@@ -433,6 +525,8 @@ class Store:
         if running and not self.writable and not self.writer_active():
             for doc in running:
                 doc["status"] = BatchStatus.INTERRUPTED.value
+                with contextlib.suppress(StoreError):  # damaged files are reported when read
+                    doc["counts"] = self.recount(str(doc.get("batch_id")))
         return sorted(docs, key=lambda doc: doc.get("created_at") or "")
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
@@ -477,6 +571,31 @@ class Store:
         docs = [dict(doc) for _n, doc in self.files(batch_id).domains.documents()]
         return docs  # type: ignore[return-value]
 
+    def check_batch_files(self, batch_id: str) -> None:
+        """Raise StoreError naming a file of the batch that is missing, before reading it.
+
+        A batch document that lists domains, or counts pages, has files that hold them.
+        """
+        batch = self.batch(batch_id) or {}
+        files = self.files(batch_id)
+        counts = batch.get("counts") if isinstance(batch.get("counts"), dict) else {}
+        for table, needed in (
+            (files.domains, bool(batch.get("domains"))),
+            (files.pages, _count(counts.get("pages")) > 0),
+        ):
+            table.check_complete()
+            if needed and not table.chunk_numbers() and not table._open:
+                raise StoreError(f"{table._path(1)} is missing: the store is damaged")
+
+    def contains(self, path: str | Path) -> bool:
+        """Whether `path` is a file of this store: its main file or anything in its folder."""
+        real = Path(os.path.realpath(path))
+        if real == self.main_path or real.is_relative_to(self.folder):
+            return True
+        with contextlib.suppress(OSError):
+            return os.path.samefile(real, self.main_path)
+        return False
+
     def batch_pages(self, batch_id: str) -> Iterator[PageRecord]:
         """The batch's page documents, streamed chunk by chunk."""
         for _number, doc in self.files(batch_id).pages.documents():
@@ -503,16 +622,38 @@ def stored_target(record: dict[str, Any]) -> Target:
     return Target(record["domain"], record["input"], start, "://" in record["input"], 0)
 
 
-def batch_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """A batch document's `counts` from its domain documents."""
+def stored_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as the batch document keeps them: proxy credentials never in clear."""
+    proxy = settings.get("proxy")
+    if isinstance(proxy, str):
+        return {**settings, "proxy": mask_credentials(proxy)}
+    return settings
+
+
+def batch_counts(
+    records: Iterable[dict[str, Any]], stored_pages: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """A batch document's `counts` from its domain documents.
+
+    A finished domain counts the pages its document gives; one cut off mid-crawl (a
+    stop, kill -9) counts the pages stored for it (`stored_pages`, by job id), so
+    the counts agree with what `show` and `export` give after any stop.
+    """
     counts = {"domains": 0, "done": 0, "failed": 0, "cancelled": 0, "pages": 0}
     for record in records:
         counts["domains"] += 1
         status = record.get("status")
-        if status in FINISHED_DOMAIN:
-            counts[str(status)] += 1
-        counts["pages"] += int(record.get("pages_ok") or 0) + int(record.get("pages_failed") or 0)
+        if isinstance(status, str) and status in FINISHED_DOMAIN:
+            counts[status] += 1
+            counts["pages"] += _count(record.get("pages_ok")) + _count(record.get("pages_failed"))
+        elif stored_pages is not None:
+            counts["pages"] += stored_pages.get(str(record.get("job_id")), 0)
     return counts
+
+
+def _count(value: object) -> int:
+    """A stored count; anything that is not a whole number counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class StoreWriter:
@@ -533,6 +674,9 @@ class StoreWriter:
         self.wrote = asyncio.Event()  # set after each flush that wrote events to disk
         self._applied = False
         self.last_error: str | None = None  # the last failed write, until one succeeds
+        self.failed_events = 0  # events that could not be saved at all (a defect)
+        self._stored_pages: Counter[str] = Counter()  # pages in the store, by job id
+        self._record_error: str | None = None
 
     def __call__(self, event: Event) -> None:
         if isinstance(
@@ -599,6 +743,8 @@ class StoreWriter:
 
         A failed disk write (disk full, too many open files) does not end the batch:
         what is not on disk stays pending in memory and the next flush tries again.
+        Nothing else can end it either: an event that cannot be saved at all is
+        dropped and named in `last_error`, and the writer goes on with the next ones.
         """
         try:
             self._apply(events)
@@ -606,8 +752,21 @@ class StoreWriter:
             self.last_error = f"{type(error).__name__}: {error}"
             if not self._applied:
                 self._queue[:0] = events  # nothing of them is in the store yet: try again
+        except Exception as error:  # a defect, never a reason to lose the rest of the batch
+            self.last_error = f"{type(error).__name__}: {error}"
+            self.failed_events += len(events)
         else:
-            self.last_error = None
+            self.last_error = self._record_error
+        self._record_error = None
+
+    def _savable(self, record: Any) -> dict[str, Any] | None:
+        """`record` as valid JSON data; None (and counted) if even that fails, a defect."""
+        try:
+            return valid_value(dict(record))
+        except Exception as error:
+            self._record_error = f"a result could not be saved: {type(error).__name__}: {error}"
+            self.failed_events += 1
+            return None
 
     def _apply(self, events: list[Event]) -> None:
         self._applied = False
@@ -618,15 +777,22 @@ class StoreWriter:
         finished: BatchFinished | None = None
         for event in events:
             if isinstance(event, PageFetched):
-                pages.append(event.page)  # type: ignore[arg-type]
+                page = self._savable(event.page)
+                if page is not None:
+                    pages.append(page)
             elif isinstance(event, DomainStarted):
                 record = self._domains.setdefault(event.job_id, {"job_id": event.job_id})
-                record.update(status=DomainStatus.RUNNING.value, started_at=event.started_at)
+                record.update(
+                    status=DomainStatus.RUNNING.value, started_at=valid_value(event.started_at)
+                )
                 dirty_domains[event.job_id] = record
                 self._forget_pages_of(event.job_id, pages)
             elif isinstance(event, DomainFinished):
+                finished_record = self._savable(event.record)
+                if finished_record is None:
+                    continue
                 record = self._domains.setdefault(event.job_id, {})
-                record.update(event.record)
+                record.update(finished_record)
                 dirty_domains[event.job_id] = record
             elif isinstance(event, BatchStarted):
                 self._start_batch(event)
@@ -637,12 +803,14 @@ class StoreWriter:
         files = self.store.files(self._batch_id)
         if pages:
             files.pages.append(pages)
+            self._stored_pages.update(str(page.get("job_id")) for page in pages)
         files.put_domains(dirty_domains.values())
         self._applied = True  # in the store's memory now: a failed flush is retried as is
         files.flush()
         now = time.monotonic()
         if finished is not None or now - self._counts_written_at >= COUNTS_INTERVAL_S:
-            fields: dict[str, Any] = {"counts": batch_counts(self._domains.values())}
+            counts = batch_counts(self._domains.values(), self._stored_pages)
+            fields: dict[str, Any] = {"counts": counts}
             if finished is not None:
                 fields.update(status=finished.status.value, finished_at=finished.finished_at)
             self.store.update_batch(self._batch_id, fields)
@@ -657,6 +825,7 @@ class StoreWriter:
             self.store.files(self._batch_id).pages.remove_where(
                 lambda doc: doc.get("job_id") == job_id
             )
+            self._stored_pages.pop(job_id, None)
         self._started.add(job_id)
 
     def _start_batch(self, event: BatchStarted) -> None:
@@ -664,36 +833,43 @@ class StoreWriter:
             return  # the same start event again, after a failed write
         self._batch_id = event.batch_id
         files = self.store.files(event.batch_id)
+        domains: list[dict[str, Any]] = valid_value(event.domains)
         if event.resumed:
             for _number, doc in files.domains.documents():
                 self._domains.setdefault(doc["job_id"], dict(doc))
-            rerun = {record["job_id"] for record in event.domains}
+            rerun = {record["job_id"] for record in domains}
             # Domains cut off mid-crawl start again from scratch: their pages go, in one pass.
             files.pages.remove_where(lambda doc: doc.get("job_id") in rerun)
+            self._stored_pages = Counter(
+                str(doc.get("job_id")) for _n, doc in files.pages.documents()
+            )
             self._started.difference_update(rerun)
-            for record in event.domains:
+            for record in domains:
                 self._domains[record["job_id"]] = dict(record)
-            files.put_domains(event.domains)  # type: ignore[arg-type]
+            files.put_domains(domains)
             self.store.update_batch(
                 event.batch_id,
                 {"status": BatchStatus.RUNNING.value, "finished_at": None},
             )
             return
-        for record in event.domains:
+        for record in domains:
             self._domains[record["job_id"]] = dict(record)
         self.store.create_batch(
-            {
-                "batch_id": event.batch_id,
-                "created_at": utc_now(),
-                "finished_at": None,
-                "status": BatchStatus.RUNNING.value,
-                "settings": event.settings,
-                "domains": [record["domain"] for record in event.domains],
-                "rejected": [
-                    {"line": r.line, "input": r.input, "reason": r.reason} for r in event.rejected
-                ],
-                "counts": batch_counts(event.domains),  # type: ignore[arg-type]
-                **event.labels,
-            }
+            valid_value(
+                {
+                    "batch_id": event.batch_id,
+                    "created_at": utc_now(),
+                    "finished_at": None,
+                    "status": BatchStatus.RUNNING.value,
+                    "settings": stored_settings(event.settings),
+                    "domains": [record["domain"] for record in domains],
+                    "rejected": [
+                        {"line": r.line, "input": r.input, "reason": r.reason}
+                        for r in event.rejected
+                    ],
+                    "counts": batch_counts(domains),
+                    **event.labels,
+                }
+            )
         )
-        files.put_domains(event.domains)  # type: ignore[arg-type]
+        files.put_domains(domains)

@@ -33,6 +33,7 @@ import idna
 from yarl import URL
 
 from tui_scraper.engine.urls import site_key
+from tui_scraper.text import REPLACEMENT, valid_bytes_text, valid_text
 
 __all__ = [
     "ParsedTargets",
@@ -296,6 +297,7 @@ def parse_targets(text: str) -> ParsedTargets:
     targets: list[Target] = []
     rejected: list[Rejection] = []
     seen: set[str] = set()
+    text = valid_text(text)  # argv's undecodable bytes arrive as lone surrogates
     for number, raw_line in enumerate(_LINE_BREAK_RE.split(text), start=1):
         comment = _COMMENT_RE.search(raw_line)
         content = (raw_line[: comment.start()] if comment else raw_line).strip()
@@ -305,6 +307,9 @@ def parse_targets(text: str) -> ParsedTargets:
         found: list[Target] = []
         failed: list[Rejection] = []
         for entry in entries:
+            if REPLACEMENT in entry:
+                failed.append(Rejection(number, entry, "holds bytes that are not UTF-8 text"))
+                continue
             try:
                 found.append(_parse_entry(entry, number))
             except _Invalid as error:
@@ -334,12 +339,11 @@ def read_domain_list(path_text: str) -> str:
     try:
         if path.stat().st_size > MAX_LIST_BYTES:
             raise ValueError(f"{path} is larger than {MAX_LIST_BYTES // 1_000_000} MB")
-        return path.read_text(encoding="utf-8")
+        # Undecodable bytes become U+FFFD: their lines are rejected, the rest goes on.
+        return valid_bytes_text(path.read_bytes())
     except FileNotFoundError:
         raise ValueError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise ValueError(f"{path} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not UTF-8 text") from None
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror or error}") from None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import TYPE_CHECKING, Any
 
 from tui_scraper.app.app import EXIT_INTERRUPTED, EXIT_OK, ScraperApp
+from tui_scraper.app.terminal import terminal_driver
 from tui_scraper.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,7 +58,14 @@ def run_app(
         demo_facts=demo_facts,
         autostart=autostart,
     )
+    app.handle_signals = True
+    driver = terminal_driver()
+    if driver is not None and os.environ.get("TEXTUAL_DRIVER") is None:
+        app.driver_class = driver
     app.run()
+    # A hangup can signal again once the app's loop (and its handler) is gone: the batch
+    # is saved by then, and the exit code must stay the app's.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if app.return_code not in (None, EXIT_OK):
         return app.return_code
     return EXIT_INTERRUPTED if app.interrupted else EXIT_OK

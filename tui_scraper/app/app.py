@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus
 from tui_scraper.engine.pool import new_batch_id
 from tui_scraper.service import BatchService
-from tui_scraper.settings import Settings
+from tui_scraper.settings import Settings, has_masked_credentials
 from tui_scraper.store import Store, StoreError
 from tui_scraper.targets import ParsedTargets
 from tui_scraper.text import safe_text
@@ -44,6 +45,7 @@ EXIT_INTERRUPTED = 130
 # back to the screen's event loop. Python's 5 ms default, paid at every turn of the loop,
 # adds up to a quarter of a second per key while those threads are busy.
 SWITCH_INTERVAL_S = 0.0005
+SIGNAL_STOP_TIMEOUT_S = 20.0
 
 
 class ScraperApp(App[int]):
@@ -90,6 +92,9 @@ class ScraperApp(App[int]):
         self.batch_worker: Worker[BatchStatus] | None = None
         self._mounted = False
         self._resources_closed = False
+        # Set by `run_app` (a real terminal), never under run_test: the handlers are per process.
+        self.handle_signals = False
+        self._signal_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -99,6 +104,8 @@ class ScraperApp(App[int]):
 
     async def on_mount(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
+        if self.handle_signals:
+            self._install_signal_handlers()
         self._open_store()
         if self.store is not None:
             # A demo web is served from this event loop, so the demo needs nothing else.
@@ -135,6 +142,39 @@ class ScraperApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.close_everything()
+
+    # -- signals ------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM and SIGHUP (a dropped SSH link) stop the app, the batch left resumable;
+        SIGINT from outside is the quit key (a second one while it asks quits)."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, self._stop_on_signal)
+        loop.add_signal_handler(signal.SIGINT, self._quit_on_signal)
+
+    def _stop_on_signal(self) -> None:
+        if self._signal_task is None:
+            self._signal_task = asyncio.create_task(self._stop_after_signal())
+
+    def _quit_on_signal(self) -> None:
+        if isinstance(self.screen, ConfirmScreen) or not self.batch_running:
+            self._stop_on_signal()
+        else:
+            self.call_later(self.action_quit)
+
+    async def _stop_after_signal(self) -> None:
+        """Leave the batch interrupted (saved), close the store, and exit: the terminal is
+        restored on the way out."""
+        try:
+            async with asyncio.timeout(SIGNAL_STOP_TIMEOUT_S):  # a signal must end the app
+                await self.interrupt_batch()
+                await self.close_everything()
+        except TimeoutError:
+            pass
+        finally:
+            code = EXIT_INTERRUPTED if self.interrupted else EXIT_OK
+            self.exit(code, return_code=code)
 
     async def close_everything(self) -> None:
         """Stop the batch (left interrupted), the writer, the demo server and the store."""
@@ -212,6 +252,11 @@ class ScraperApp(App[int]):
         doc = store.batch(batch_id)
         if doc is None or not store.unfinished_jobs(batch_id) or self.service is None:
             self.notify(f"batch {batch_id[:8]}: nothing to resume", markup=False)
+            return False
+        settings = Settings.from_dict(doc.get("settings") or {})
+        if has_masked_credentials(settings.proxy):  # credentials are never stored
+            message = "its proxy's credentials are not stored: resume it with tui-scraper resume"
+            self.notify(f"{message} ID --proxy URL", title="Cannot resume", markup=False)
             return False
         self.run_worker(self._resume(batch_id), name="resume", group="resume", exclusive=True)
         return True
