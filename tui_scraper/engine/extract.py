@@ -85,6 +85,8 @@ _READER_TEXT = etree.XSLT(
         "</xsl:stylesheet>"
     )
 )
+_BLOCK_SET = frozenset(_BLOCK_TAGS)
+_INVISIBLE_SET = frozenset(_INVISIBLE)
 _WANTED_TAGS = ("title", "meta", "link", "base", "h1", "a", "area")
 _CLOUDFLARE_EMAILS = etree.XPath("//@data-cfemail", smart_strings=False)
 
@@ -111,6 +113,12 @@ def _reader_text(element: etree._Element) -> str:
     One XSLT pass (C speed, several times faster than touching the tree from Python on
     block-heavy pages); plain concatenation should libxslt refuse a document.
     """
+    if not len(element):  # no children (most titles and headings): no transform needed
+        tag = element.tag
+        if tag in _INVISIBLE_SET:
+            return ""
+        text = element.text or ""
+        return f" {text} " if tag in _BLOCK_SET else text
     try:
         return str(_READER_TEXT(element))
     except etree.LxmlError:
