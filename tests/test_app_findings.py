@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,19 @@ from tui_scraper.app.screens.domain import DomainScreen
 from tui_scraper.app.screens.findings import FindingsScreen
 from tui_scraper.app.screens.history import HistoryScreen, StoredBatchScreen
 from tui_scraper.compare import compare_batches
-from tui_scraper.demo import DemoServer
+from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.findings import Finding, batch_findings
 from tui_scraper.store import Store
 from tui_scraper.targets import parse_targets
 
 DOMAINS = [*NORMAL[:3], "start-404.test", "robots-excluded.test", "markup-title.test"]
+
+
+@pytest.fixture
+async def slow_server(demo_web: DemoWeb) -> AsyncIterator[DemoServer]:
+    """The demo web answering after 50 ms, so the view is seen while the batch runs."""
+    async with DemoServer(demo_web, latency=0.05) as server:
+        yield server
 
 
 def rows(findings: list[Finding]) -> list[tuple[Any, ...]]:
@@ -89,15 +97,19 @@ async def test_findings_view_lists_the_report_filters_by_kind_and_opens_the_doma
 
 
 async def test_findings_view_is_live_while_the_batch_runs(
-    tmp_path: Path, demo_server: DemoServer
+    tmp_path: Path, slow_server: DemoServer
 ) -> None:
-    settings = demo_settings(demo_server, max_pages=5, concurrency=1, per_domain=1)
-    app = make_test_app(tmp_path, settings, DOMAINS)
+    settings = demo_settings(slow_server, max_pages=5, concurrency=1, per_domain=1)
+    app = make_test_app(tmp_path, settings, ["start-404.test", *NORMAL[:3], "robots-excluded.test"])
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
         await pilot.press("i")
         screen = findings_screen(app)
         assert screen.live is not None  # fed by the batch's events, not the store
+        # The first domain's start page is broken: shown while the batch goes on.
+        await wait_for(pilot, lambda: screen.query_one("#findings").row_count >= 1)
+        assert not finished(app)
+        assert screen.shown[0].kind == "broken_link"
         await wait_for(pilot, lambda: finished(app))
         await wait_for(pilot, lambda: len(screen.shown) == len(screen.found))
         assert app.session is not None

@@ -341,7 +341,8 @@ class BatchScreen(AppScreen):
     def action_findings(self) -> None:
         """Show the batch's findings: live while it runs, else read from the store."""
         session = self.session
-        live = session.findings if session.running else None
+        # Before its first run starts (status None) the batch is about to run: live too.
+        live = session.findings if session.running or session.status is None else None
         self.app.push_screen(FindingsScreen(session.batch_id, live))
 
     def action_back(self) -> None:
