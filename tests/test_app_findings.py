@@ -162,6 +162,8 @@ async def test_compare_two_marked_batches_from_history(
         await pilot.press("h")
         assert isinstance(app.screen, HistoryScreen)
         assert {"Findings", "Mark", "Compare"} <= palette_titles(app)
+        footer = screen_text(app).splitlines()[-1]
+        assert "mc Compare" in footer and footer.rstrip().endswith("q Quit"), footer  # 80 cols
         await pilot.press("c")  # nothing marked yet: it says what to do
         assert isinstance(app.screen, HistoryScreen)
         await pilot.press("m", "down", "m")  # newest first: marks the new, then the old

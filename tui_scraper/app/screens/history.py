@@ -158,7 +158,8 @@ class HistoryScreen(StoredBatchActions):
         yield Header()
         yield Static(id="history-note")
         yield FitTable(BATCH_COLUMNS, id="batches")
-        yield Footer(compact=True)
+        # No room for "^p palette" beside every key at 80 columns; help lists ctrl+p.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "history"
