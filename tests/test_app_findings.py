@@ -110,6 +110,10 @@ async def test_findings_view_is_live_while_the_batch_runs(
         await wait_for(pilot, lambda: screen.query_one("#findings").row_count >= 1)
         assert not finished(app)
         assert screen.shown[0].kind == "broken_link"
+        await pilot.press("escape", "h", "i")  # the running batch from history: live too
+        assert findings_screen(app).live is app.session.findings  # type: ignore[union-attr]
+        await pilot.press("escape", "escape", "i")
+        screen = findings_screen(app)
         await wait_for(pilot, lambda: finished(app))
         await wait_for(pilot, lambda: len(screen.shown) == len(screen.found))
         assert app.session is not None

@@ -111,6 +111,15 @@ class StoredBatchActions(AppScreen):
             markup=False,
         )
 
+    def show_findings(self, batch_id: str) -> None:
+        """The batch's findings: from the store, or live if it is the batch running here
+        (the store's open chunk is being written then)."""
+        session = self.scraper.session
+        live = None
+        if session is not None and session.running and session.batch_id == batch_id:
+            live = session.findings
+        self.app.push_screen(FindingsScreen(batch_id, live))
+
     def resume_batch(self, batch_id: str) -> None:
         """Finish an unfinished batch here, with its saved settings."""
         doc = self._batch_doc(batch_id)
@@ -237,7 +246,7 @@ class HistoryScreen(StoredBatchActions):
         """Show the selected batch's findings."""
         batch_id = self.query_one(FitTable).selected_key()
         if batch_id:
-            self.app.push_screen(FindingsScreen(batch_id))
+            self.show_findings(batch_id)
 
     def action_mark(self) -> None:
         """Mark the selected batch to compare, or unmark it; a third mark drops the first."""
@@ -356,4 +365,4 @@ class StoredBatchScreen(StoredBatchActions):
 
     def action_findings(self) -> None:
         """Show the batch's findings."""
-        self.app.push_screen(FindingsScreen(self.batch_id))
+        self.show_findings(self.batch_id)
