@@ -98,13 +98,7 @@ class BatchScreen(AppScreen):
             key_display="esc",
             tooltip="Back to the start screen (when the batch has ended)",
         ),
-        Binding(
-            "i",
-            "findings",
-            "Findings",
-            group=SCREENS,
-            tooltip="The batch's findings (broken links, missing titles...), live",
-        ),
+        Binding("i", "findings", "Findings", group=SCREENS, tooltip="The batch's findings, live"),
         Binding(
             "h", "app.history", "History", group=SCREENS, tooltip="Earlier batches in the store"
         ),
