@@ -24,11 +24,12 @@ from tui_scraper.app.screens.dialogs import ConfirmScreen
 from tui_scraper.app.screens.domain import DomainScreen, PageLoader
 from tui_scraper.app.screens.help import HelpScreen
 from tui_scraper.app.screens.history import HistoryScreen
+from tui_scraper.app.screens.messages import OpenDomain
 from tui_scraper.app.screens.start import StartScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import Clock, DomainRow
 from tui_scraper.engine.connect import Network
-from tui_scraper.engine.events import BatchStatus
+from tui_scraper.engine.events import BatchStatus, DomainRecord, PageRecord
 from tui_scraper.engine.pool import new_batch_id
 from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings, has_masked_credentials
@@ -359,6 +360,46 @@ class ScraperApp(App[int]):
             row, live=live, max_pages=max_pages, clock=self.clock, load_pages=load_pages
         )
         self.push_screen(screen)
+
+    @on(OpenDomain)
+    def _open_domain_asked(self, message: OpenDomain) -> None:
+        """A screen asks for a domain: by name, the app's batch's row if it has it; by job
+        (a stored batch's table), or else, the store's."""
+        session = self.session
+        if session is not None and session.batch_id == message.batch_id and not message.job_id:
+            row = next((r for r in session.state.rows.values() if r.domain == message.domain), None)
+            if row is not None:
+                self.open_domain(row, live=True, max_pages=session.state.max_pages)
+                return
+        store = self.store
+        if store is None:
+            return
+        record = next(
+            (
+                r
+                for r in store.batch_domains(message.batch_id)
+                if r["job_id"] == message.job_id
+                or (message.job_id is None and r["domain"] == message.domain)
+            ),
+            None,
+        )
+        if record is not None:
+            self.open_stored_domain(message.batch_id, record)
+
+    def open_stored_domain(self, batch_id: str, record: DomainRecord) -> None:
+        """Show a stored domain, its pages streamed from the store in a thread."""
+        store = self.store
+        if store is None:
+            return
+        row = DomainRow.from_record(record)
+        settings = (store.batch(batch_id) or {}).get("settings") or {}
+        max_pages = int(settings.get("max_pages") or max(row.pages, 1))
+        job_id = record["job_id"]
+
+        def load_pages() -> Iterable[PageRecord]:
+            return (page for page in store.batch_pages(batch_id) if page["job_id"] == job_id)
+
+        self.open_domain(row, live=False, max_pages=max_pages, load_pages=load_pages)
 
     def action_help(self) -> None:
         """Show every key."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from tui_scraper.app.live_findings import LiveFindings
 from tui_scraper.app.state import BatchState, Clock
-from tui_scraper.engine.events import BatchStatus
+from tui_scraper.engine.events import BatchStatus, fan_out
 from tui_scraper.engine.records import DomainJob
 from tui_scraper.service import Batch
 
@@ -23,6 +24,8 @@ class BatchSession:
         self.runner = batch.runner
         self.settings = batch.runner.settings
         self.state = BatchState(self.settings.max_pages, self.settings.concurrency, clock)
+        # The findings view's source while the batch runs (the store is being written).
+        self.findings = LiveFindings()
         self.running = False
         self.status: BatchStatus | None = None
         self.idle = asyncio.Event()
@@ -46,7 +49,7 @@ class BatchSession:
         self.running = True
         self.idle.clear()
         try:
-            status = await self.batch.run(self.state, jobs)
+            status = await self.batch.run(fan_out([self.state, self.findings]), jobs)
         except asyncio.CancelledError:
             self.status = BatchStatus.INTERRUPTED
             raise

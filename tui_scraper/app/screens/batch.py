@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Input, Log, ProgressBar, Static
 from tui_scraper.app.format import duration, plain, rate, state_text
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
+from tui_scraper.app.screens.findings import FindingsScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import BatchState
 from tui_scraper.app.view import RowFilter
@@ -32,6 +33,8 @@ WORKERS = Binding.Group("Workers", compact=True)
 CANCEL = Binding.Group("Cancel", compact=True)
 # Sort, reverse, filter and search share one footer entry, so every key fits in 80 columns.
 VIEW = Binding.Group("View", compact=True)
+# Findings and history share one too: with `i Findings` apart the footer is 81 columns.
+SCREENS = Binding.Group("Screens", compact=True)
 # Actions that only make sense while the batch runs (hidden from the footer otherwise).
 RUNNING_ONLY = frozenset({"more", "fewer", "pause", "cancel_domain", "cancel_batch"})
 
@@ -95,7 +98,10 @@ class BatchScreen(AppScreen):
             key_display="esc",
             tooltip="Back to the start screen (when the batch has ended)",
         ),
-        Binding("h", "app.history", "History", tooltip="Earlier batches in the store"),
+        Binding("i", "findings", "Findings", group=SCREENS, tooltip="The batch's findings, live"),
+        Binding(
+            "h", "app.history", "History", group=SCREENS, tooltip="Earlier batches in the store"
+        ),
         Binding("question_mark", "app.help", "Help", key_display="?", tooltip="List every key"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (asks while a batch runs)"),
     ]
@@ -325,6 +331,13 @@ class BatchScreen(AppScreen):
         """Run the failed domains again."""
         self.scraper.retry_failed()
         self.flush()
+
+    def action_findings(self) -> None:
+        """Show the batch's findings: live while it runs, else read from the store."""
+        session = self.session
+        # Before its first run starts (status None) the batch is about to run: live too.
+        live = session.findings if session.running or session.status is None else None
+        self.app.push_screen(FindingsScreen(session.batch_id, live))
 
     def action_back(self) -> None:
         """Back to the start screen once the batch has ended."""

@@ -10,7 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tui_scraper.app.screens.batch import BatchScreen
+from tui_scraper.app.screens.compare import CompareScreen
 from tui_scraper.app.screens.domain import DomainScreen
+from tui_scraper.app.screens.findings import FindingsScreen
 from tui_scraper.app.screens.history import HistoryScreen, StoredBatchScreen
 from tui_scraper.app.screens.start import StartScreen
 
@@ -25,8 +27,10 @@ SECTIONS: tuple[tuple[str, list[BindingType]], ...] = (
         [Binding("enter", "open", "Open the selected domain's pages"), *BatchScreen.BINDINGS],
     ),
     ("Domain screen", DomainScreen.BINDINGS),
+    ("Findings", [Binding("enter", "open", "Open the finding's domain"), *FindingsScreen.BINDINGS]),
     ("History", [Binding("enter", "open", "Open the batch"), *HistoryScreen.BINDINGS]),
     ("Stored batch", [Binding("enter", "open", "Open the domain"), *StoredBatchScreen.BINDINGS]),
+    ("Compare", CompareScreen.BINDINGS),
 )
 KEY_NAMES = {
     "plus": "+",

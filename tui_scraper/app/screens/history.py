@@ -1,8 +1,8 @@
-"""Earlier batches from the store: list them, open one read-only, export it, resume it."""
+"""Earlier batches from the store: list them, open one read-only, export it, resume it,
+see its findings, or mark two and compare them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from tui_scraper.app.format import PHASE_STYLES, duration, plain, stop_words
 from tui_scraper.app.screens.base import AppScreen
-from tui_scraper.app.state import DomainRow
+from tui_scraper.app.screens.compare import CompareScreen
+from tui_scraper.app.screens.findings import FindingsScreen
+from tui_scraper.app.screens.messages import OpenDomain
 from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
-from tui_scraper.engine.events import BatchStatus, DomainRecord, PageRecord, Phase
+from tui_scraper.engine.events import BatchStatus, DomainRecord, Phase
 from tui_scraper.export import PAGE_FIELDS, write_rows
 from tui_scraper.store import Store
 from tui_scraper.text import safe_text
@@ -46,6 +48,9 @@ STATUS_STYLES = {
     BatchStatus.INTERRUPTED.value: "yellow",
     BatchStatus.CANCELLED.value: "magenta",
 }
+# Mark and compare share one footer entry, so every key fits in 80 columns.
+COMPARE = Binding.Group("Compare", compact=True)
+MARK = "✓"
 
 
 def export_path(store_path: str, batch_id: str) -> Path:
@@ -106,6 +111,15 @@ class StoredBatchActions(AppScreen):
             markup=False,
         )
 
+    def show_findings(self, batch_id: str) -> None:
+        """The batch's findings: from the store, or live if it is the batch running here
+        (the store's open chunk is being written then)."""
+        session = self.scraper.session
+        live = None
+        if session is not None and session.running and session.batch_id == batch_id:
+            live = session.findings
+        self.app.push_screen(FindingsScreen(batch_id, live))
+
     def resume_batch(self, batch_id: str) -> None:
         """Finish an unfinished batch here, with its saved settings."""
         doc = self._batch_doc(batch_id)
@@ -125,17 +139,36 @@ class HistoryScreen(StoredBatchActions):
     BINDINGS = [
         Binding("e", "export", "Export", tooltip="Write the batch's pages as JSON Lines"),
         Binding("r", "resume", "Resume", tooltip="Finish an interrupted batch"),
+        Binding(
+            "i", "findings", "Findings", tooltip="The batch's findings, as `report` lists them"
+        ),
+        Binding("m", "mark", "Mark", group=COMPARE, tooltip="Mark or unmark a batch to compare"),
+        Binding(
+            "c",
+            "compare",
+            "Compare",
+            group=COMPARE,
+            tooltip="Compare the two marked batches (or the marked one and the selected one)",
+        ),
         Binding("f5", "reload", "Reload", key_display="F5", tooltip="Read the store again"),
         Binding("escape", "app.pop_screen", "Back", key_display="esc"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.marked: list[str] = []
+        """Batches marked to compare, in the order they were marked (two at most)."""
+        self.position: dict[str, int] = {}
+        """Each batch's place in the store, oldest first: the older of two is compared from."""
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="history-note")
         yield FitTable(BATCH_COLUMNS, id="batches")
-        yield Footer(compact=True)
+        # No room for "^p palette" beside every key at 80 columns; help lists ctrl+p.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "history"
@@ -157,6 +190,7 @@ class HistoryScreen(StoredBatchActions):
         cursor = table.cursor_row
         table.clear()
         seen: set[str] = set()
+        self.position = {str(doc.get("batch_id")): n for n, doc in enumerate(batches)}
         for doc in reversed(batches):  # newest first: that is usually the one wanted
             batch_id = str(doc.get("batch_id"))
             if batch_id in seen:
@@ -165,7 +199,7 @@ class HistoryScreen(StoredBatchActions):
             counts = doc.get("counts") or {}
             status = str(doc.get("status") or "")
             table.add_row(
-                plain(batch_id[:8]),
+                self._batch_cell(batch_id),
                 Text(created_text(doc.get("created_at")), end=""),
                 Text(status, style=STATUS_STYLES.get(status, ""), end=""),
                 *(
@@ -181,7 +215,15 @@ class HistoryScreen(StoredBatchActions):
             if batches
             else f"no batch in {app.store.path} yet"
         )
+        self.marked = [batch_id for batch_id in self.marked if batch_id in seen]
+        if self.marked:
+            message += f" · marked {', '.join(b[:8] for b in self.marked)}: c compares"
         note.update(Text(safe_text(message), end=""))
+
+    def _batch_cell(self, batch_id: str) -> Text:
+        if batch_id in self.marked:
+            return Text(f"{MARK}{batch_id[:7]}", style="bold reverse", end="")
+        return plain(batch_id[:8])
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -199,6 +241,36 @@ class HistoryScreen(StoredBatchActions):
         batch_id = self.query_one(FitTable).selected_key()
         if batch_id:
             self.resume_batch(batch_id)
+
+    def action_findings(self) -> None:
+        """Show the selected batch's findings."""
+        batch_id = self.query_one(FitTable).selected_key()
+        if batch_id:
+            self.show_findings(batch_id)
+
+    def action_mark(self) -> None:
+        """Mark the selected batch to compare, or unmark it; a third mark drops the first."""
+        batch_id = self.query_one(FitTable).selected_key()
+        if not batch_id:
+            return
+        if batch_id in self.marked:
+            self.marked.remove(batch_id)
+        else:
+            self.marked.append(batch_id)
+            del self.marked[:-2]
+        self.action_reload()
+
+    def action_compare(self) -> None:
+        """Compare two batches: the marked two, or the one marked and the selected one."""
+        pair = list(self.marked)
+        selected = self.query_one(FitTable).selected_key()
+        if len(pair) == 1 and selected and selected not in pair:
+            pair.append(selected)
+        if len(pair) != 2:
+            self.app.notify("mark two batches with m first (or one, and select the other)")
+            return
+        old_id, new_id = sorted(pair, key=lambda batch_id: self.position.get(batch_id, 0))
+        self.app.push_screen(CompareScreen(old_id, new_id))
 
 
 def stored_status(record: DomainRecord) -> tuple[str, str]:
@@ -223,6 +295,9 @@ class StoredBatchScreen(StoredBatchActions):
     BINDINGS = [
         Binding("e", "export", "Export", tooltip="Write the batch's pages as JSON Lines"),
         Binding("r", "resume", "Resume", tooltip="Finish an interrupted batch"),
+        Binding(
+            "i", "findings", "Findings", tooltip="The batch's findings, as `report` lists them"
+        ),
         Binding("escape", "app.pop_screen", "Back", key_display="esc"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
@@ -277,19 +352,8 @@ class StoredBatchScreen(StoredBatchActions):
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
         record = self.records.get(str(event.row_key.value))
-        store = self.scraper.store
-        if record is None or store is None:
-            return
-        row = DomainRow.from_record(record)
-        settings = (self._batch_doc(self.batch_id) or {}).get("settings") or {}
-        max_pages = int(settings.get("max_pages") or max(row.pages, 1))
-        batch_id, job_id = self.batch_id, record["job_id"]
-
-        def load_pages() -> Iterable[PageRecord]:
-            # Run by the domain screen in a thread: the store's pages are streamed.
-            return (page for page in store.batch_pages(batch_id) if page["job_id"] == job_id)
-
-        self.scraper.open_domain(row, live=False, max_pages=max_pages, load_pages=load_pages)
+        if record is not None:
+            self.post_message(OpenDomain(self.batch_id, record["domain"], record["job_id"]))
 
     def action_export(self) -> None:
         """Export the selected batch's pages."""
@@ -298,3 +362,7 @@ class StoredBatchScreen(StoredBatchActions):
     def action_resume(self) -> None:
         """Resume the selected batch."""
         self.resume_batch(self.batch_id)
+
+    def action_findings(self) -> None:
+        """Show the batch's findings."""
+        self.show_findings(self.batch_id)
