@@ -350,7 +350,7 @@ def test_store_files_are_replaced_atomically(
 
 def test_failed_flush_is_retried_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Disk full or out of file descriptors for a moment: nothing lost, the next flush writes."""
-    import tui_scraper.store as store_module
+    import tui_scraper.store.files as store_module
     from tui_scraper.engine.crawl import DomainJob, new_domain_record
     from tui_scraper.targets import parse_targets
 

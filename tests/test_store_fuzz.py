@@ -115,7 +115,7 @@ def test_a_record_that_cannot_be_saved_costs_only_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A defect in saving one record: the writer says so and goes on with the others."""
-    import tui_scraper.store as store_module
+    import tui_scraper.store.writer as store_module
 
     real = store_module.valid_value
 

@@ -15,10 +15,6 @@ folder, fsync, rename), so each is valid JSON at every instant, even after
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
-
-from tui_scraper.store import chunks, files, interface, memory, records, tinydb_store, writer
 from tui_scraper.store.chunks import DOMAIN_CHUNK, PAGE_CHUNK, BatchFiles, ChunkedTable
 from tui_scraper.store.files import (
     MAIN_TABLES,
@@ -82,22 +78,3 @@ __all__ = [
     "stored_target",
     "valid_value",
 ]
-
-_MODULES = (chunks, files, interface, memory, records, tinydb_store, writer)
-_MISSING = object()
-
-
-class _StorePackage(ModuleType):
-    """Rebinding a name here (`monkeypatch.setattr(tui_scraper.store, ...)`) rebinds it in
-    the package's modules that use the same object, as when the store was one module."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        old = self.__dict__.get(name, _MISSING)
-        if old is not _MISSING and not isinstance(old, ModuleType):
-            for module in _MODULES:
-                if module.__dict__.get(name, _MISSING) is old:
-                    setattr(module, name, value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _StorePackage
