@@ -15,8 +15,10 @@ from collections.abc import Sequence
 import aiodns
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-# c-ares' own limit per try: the batch's --dns-timeout bounds the whole lookup.
-_TRIES = 2
+# c-ares shortens a try's wait to what the server's past answers took, so a server that
+# answers other names at once would fail a silent one long before --dns-timeout: it may
+# try this often, and the batch's --dns-timeout alone ends the lookup.
+_TRIES = 20
 
 
 class DnsLookupError(OSError):
@@ -44,7 +46,7 @@ class BatchResolver(AbstractResolver):
     def __init__(self, *, timeout: float, nameservers: Sequence[str] = ()) -> None:
         self._timeout = timeout
         self._resolver = aiodns.DNSResolver(
-            nameservers=list(nameservers) or None, timeout=timeout / _TRIES, tries=_TRIES
+            nameservers=list(nameservers) or None, timeout=timeout, tries=_TRIES
         )
         self._lookups: dict[str, asyncio.Task[_Addresses]] = {}
 
