@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import demo_settings
+from tests.polling import until_async
 from tests.test_app import (
     DONE_WORDS,
     NORMAL,
@@ -202,16 +203,13 @@ async def test_pause_stops_new_requests_on_every_worker(demo_web: DemoWeb) -> No
             assert client is not None
             runner.pause()
 
-            async def every_worker_paused() -> None:
-                while True:
-                    held = await client.run(paused_here, runner.batch_id)
-                    if [h for h in held.values() if h is not None] and all(
-                        h in (True, None) for h in held.values()
-                    ):
-                        return
-                    await asyncio.sleep(0.05)  # polls the workers' state, waits for no work
+            async def every_worker_paused() -> bool:
+                held = await client.run(paused_here, runner.batch_id)
+                return bool([h for h in held.values() if h is not None]) and all(
+                    h in (True, None) for h in held.values()
+                )
 
-            await asyncio.wait_for(every_worker_paused(), 10)
+            await until_async(every_worker_paused, 10, "every worker holding its crawls")
             await server.wait_until(lambda stats: not stats.in_flight_hosts(), 10)
             asked = server.stats.total_requests
             with pytest.raises(TimeoutError):

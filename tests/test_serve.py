@@ -26,6 +26,7 @@ import pytest
 from playwright.async_api import Page, WebSocket, async_playwright
 from yarl import URL
 
+from tests.polling import until_async
 from tests.test_app import SIZE, finished, wait_for
 from tui_scraper.app import make_app
 from tui_scraper.cli import build_parser, main
@@ -275,9 +276,7 @@ async def check_the_session_cap(served: Served) -> None:
             async with http.get(served.url) as response:
                 return response.status == 200
 
-        async with asyncio.timeout(60):
-            while not await place_is_free():
-                await asyncio.sleep(0.2)
+        await until_async(place_is_free, 60, "a free place after the extra sessions closed")
 
 
 def test_a_public_host_needs_a_public_url(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,12 +16,12 @@ import subprocess
 import sys
 import termios
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.polling import until
 from tui_scraper.store import Store, StoreError
 
 CLI = [sys.executable, "-m", "tui_scraper"]
@@ -119,11 +119,7 @@ class PtyProcess:
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     """Re-check a condition on another process's files until it holds, or fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not within {timeout}s")
-        time.sleep(0.1)
+    until(condition, timeout, what)
 
 
 def stored_pages(db: Path) -> int:
