@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui_scraper.engine.events import DomainRecord, DomainStatus, PageRecord, Phase
+from tui_scraper.engine.events import DomainRecord, DomainStatus, PageRecord, Phase, phase_for
 
 FINAL_PHASES = frozenset({Phase.DONE, Phase.FAILED, Phase.CANCELLED})
 # Errors kept per domain for its screen; the store keeps every page anyway.
@@ -142,12 +142,7 @@ class DomainRow:
     @classmethod
     def from_record(cls, record: DomainRecord) -> DomainRow:
         """A stored domain document's row, without its pages (they load separately)."""
-        phase = {
-            DomainStatus.DONE: Phase.DONE,
-            DomainStatus.FAILED: Phase.FAILED,
-            DomainStatus.CANCELLED: Phase.CANCELLED,
-            DomainStatus.RUNNING: Phase.CRAWLING,
-        }.get(DomainStatus(record.get("status") or "queued"), Phase.QUEUED)
+        phase = phase_for(DomainStatus(record.get("status") or "queued"))
         row = cls(record["job_id"], record["domain"], record.get("start_url") or "", phase)
         row.detail = record.get("error") or record.get("stop_reason") or ""
         row.pages = (record.get("pages_ok") or 0) + (record.get("pages_failed") or 0)

@@ -30,6 +30,7 @@ from tui_scraper.engine.events import (
     PhaseChanged,
     RequestRetrying,
     UrlExcluded,
+    phase_for,
 )
 from tui_scraper.text import safe_text
 
@@ -245,10 +246,7 @@ class BatchState:
         was_running, row.active = row.active, False
         row.finished = self.clock() if row.started is not None else None
         status = record["status"]
-        row.phase = {
-            DomainStatus.DONE: Phase.DONE,
-            DomainStatus.FAILED: Phase.FAILED,
-        }.get(DomainStatus(status), Phase.CANCELLED)
+        row.phase = phase_for(DomainStatus(status))
         row.detail = record.get("stop_reason") or ""
         pages = record["pages_ok"] + record["pages_failed"]
         self.pages += pages - row.pages
