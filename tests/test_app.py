@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual import events
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Input, Log, TextArea
 
 from tests.conftest import demo_settings
 from tui_scraper.app import ScraperApp, make_app
+from tui_scraper.app.columns import ColumnSpec
 from tui_scraper.app.format import state_text
+from tui_scraper.app.messages import ChangeConcurrency, TogglePause
 from tui_scraper.app.rows import MAX_DOMAIN_CONTACTS, MAX_PAGE_EMAILS
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
@@ -34,6 +38,7 @@ from tui_scraper.app.screens.start import BULK_LINES, StartScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import DomainRow
 from tui_scraper.app.widgets.domain_table import DomainTable
+from tui_scraper.app.widgets.fit_table import FitTable
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.demo.sites import MARKUP_H1, MARKUP_TITLE
 from tui_scraper.engine.crawl import new_domain_record
@@ -622,6 +627,66 @@ def listed(app: ScraperApp) -> list[str]:
     session = app.session
     assert session is not None
     return [session.state.rows[job_id].domain for job_id in table.jobs]
+
+
+async def test_a_control_names_its_batch_and_another_batch_s_is_ignored(tmp_path: Path) -> None:
+    """A batch screen left under the stack cannot steer the batch the app runs now."""
+    app = make_test_app(tmp_path, Settings(), "")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = feed_batch(app, finished=2, running=2, queued=2)
+        await pilot.pause()
+        assert app.session is not None
+        runner = app.session.runner
+        before = runner.concurrency
+        screen.post_message(ChangeConcurrency("an-earlier-batch", +1))
+        screen.post_message(TogglePause("an-earlier-batch"))
+        await pilot.pause()
+        assert (runner.concurrency, runner.paused) == (before, False)
+        await pilot.press("plus", "p")
+        await pilot.pause()
+        assert (runner.concurrency, runner.paused) == (before + 1, True)
+
+
+class FitTableApp(App[None]):
+    """One FitTable: a narrow fixed column and a flexible one holding a long title."""
+
+    TITLE_TEXT = "a title of exactly fifty characters, end of title!"
+
+    def compose(self) -> ComposeResult:
+        yield FitTable((ColumnSpec("id", "id", 4), ColumnSpec("title", "title", 10, flex=1)))
+
+    def on_mount(self) -> None:
+        self.query_one(FitTable).add_row(Text("r1"), Text(self.TITLE_TEXT), key="r1")
+
+
+async def test_fit_table_gives_a_wider_terminal_to_its_flexible_columns() -> None:
+    """What the history, findings, compare and domain tables rely on, drawn for real: the
+    flexible column grows and shrinks with the terminal; the fixed one keeps its width."""
+    app = FitTableApp()
+    async with app.run_test(size=(100, 6)) as pilot:
+        table = app.query_one(FitTable)
+
+        def shown() -> tuple[int, int, str]:
+            assert table.virtual_size.width <= table.size.width  # no sideways scrolling
+            id_column, title_column = table.ordered_columns
+            return id_column.width, title_column.width, table.render_line(1).text
+
+        await pilot.pause()
+        wide = shown()
+        assert wide[0] == 4 and wide[1] > len(FitTableApp.TITLE_TEXT)
+        assert FitTableApp.TITLE_TEXT in wide[2]
+        table.add_row(Text("r2"), Text("second"), key="r2")  # measured at the wide widths
+        await pilot.pause()
+        await pilot.resize_terminal(40, 6)
+        await pilot.pause()
+        narrow = shown()
+        assert narrow[0] == 4 and FitTableApp.TITLE_TEXT not in narrow[2]
+        assert FitTableApp.TITLE_TEXT[: narrow[1]] in narrow[2]  # cut at the column's edge
+        await pilot.resize_terminal(100, 6)
+        await pilot.pause()
+        assert shown() == wide
+        await pilot.press("down", "enter")
+        assert table.selected_key() == "r2"
 
 
 async def test_running_domains_stay_on_screen_however_many_finish(tmp_path: Path) -> None:

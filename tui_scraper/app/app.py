@@ -1,4 +1,8 @@
-"""The Textual app: owns the store, the optional demo server and the batch being run."""
+"""The Textual app: owns the store, the optional demo server and the batch being run.
+
+Screens are given what they show and post `tui_scraper.app.messages` up for the rest;
+the `on_...` handlers here are the only place a screen's request changes the batch.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +22,26 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui_scraper.app.messages import (
+    BatchControl,
+    CancelBatch,
+    CancelDomain,
+    ChangeConcurrency,
+    OpenDomain,
+    OpenFindings,
+    ResumeBatch,
+    RetryFailed,
+    StartBatch,
+    StartFormReady,
+    TogglePause,
+)
+from tui_scraper.app.palette import palette_commands
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
 from tui_scraper.app.screens.domain import DomainScreen, PageLoader
+from tui_scraper.app.screens.findings import FindingsScreen
 from tui_scraper.app.screens.help import HelpScreen
 from tui_scraper.app.screens.history import HistoryScreen
-from tui_scraper.app.screens.messages import OpenDomain
 from tui_scraper.app.screens.start import StartScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import Clock, DomainRow
@@ -101,7 +118,9 @@ class ScraperApp(App[int]):
 
     def get_default_screen(self) -> StartScreen:
         """The start screen, domains and settings prefilled."""
-        return StartScreen(self.settings, self.domains_text, self.db_path)
+        return StartScreen(
+            self.settings, self.domains_text, self.db_path, cursor_blink=self.cursor_blink
+        )
 
     async def on_mount(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -115,6 +134,9 @@ class ScraperApp(App[int]):
             )
             await self.service.__aenter__()
         self._mounted = True
+        self.maybe_autostart()
+
+    def on_start_form_ready(self, _message: StartFormReady) -> None:
         self.maybe_autostart()
 
     def maybe_autostart(self) -> None:
@@ -222,6 +244,9 @@ class ScraperApp(App[int]):
         """Whether a batch is running now."""
         return self.session is not None and self.session.running
 
+    def on_start_batch(self, message: StartBatch) -> None:
+        self.start_batch(message.settings, message.parsed)
+
     def start_batch(self, settings: Settings, parsed: ParsedTargets) -> None:
         """Start a batch of the parsed domains and show it; refuses with a message if it cannot."""
         if self.store is None or not self.store.writable:
@@ -234,40 +259,39 @@ class ScraperApp(App[int]):
         assert self.service is not None
         batch = self.service.new_batch(settings, parsed, batch_id=self.batch_id_factory())
         self.session = BatchSession(batch, self.clock)
-        self.push_screen(BatchScreen(self.session))
+        self.push_screen(BatchScreen(self.session, cursor_blink=self.cursor_blink))
         self._run_session()
         # What exists now (the UI, the rows) lives as long as the app: keep the cyclic
         # GC from rescanning it in every full collection, whose pauses delay key presses.
         self.call_after_refresh(gc.freeze)
 
-    def resume_stored_batch(self, batch_id: str) -> bool:
+    def on_resume_batch(self, message: ResumeBatch) -> None:
         """Finish an interrupted batch of the store here, with its saved settings."""
-        store = self.store
+        store, batch_id = self.store, message.batch_id
         if store is None or not store.writable:
             reason = self.store_error or "the store is not open for writing"
             self.notify(safe_text(reason), title="Cannot resume", severity="error", markup=False)
-            return False
+            return
         if self.batch_running:
             self.notify("a batch is already running", severity="error", markup=False)
-            return False
+            return
         doc = store.batch(batch_id)
         if doc is None or not store.unfinished_jobs(batch_id) or self.service is None:
             self.notify(f"batch {batch_id[:8]}: nothing to resume", markup=False)
-            return False
+            return
         settings = Settings.from_dict(doc.get("settings") or {})
         if has_masked_credentials(settings.proxy):  # credentials are never stored
-            message = "its proxy's credentials are not stored: resume it with tui-scraper resume"
-            self.notify(f"{message} ID --proxy URL", title="Cannot resume", markup=False)
-            return False
+            reason = "its proxy's credentials are not stored: resume it with tui-scraper resume"
+            self.notify(f"{reason} ID --proxy URL", title="Cannot resume", markup=False)
+            return
         self.run_worker(self._resume(batch_id), name="resume", group="resume", exclusive=True)
-        return True
 
     async def _resume(self, batch_id: str) -> None:
         # Through the service: a demo batch gets its own demo web again (from its seed).
         assert self.service is not None
         batch = await self.service.resume_batch(batch_id)
         self.session = BatchSession(batch, self.clock)
-        self.push_screen(BatchScreen(self.session))
+        self.push_screen(BatchScreen(self.session, cursor_blink=self.cursor_blink))
         self._run_session()
 
     def _run_session(self, jobs: list[str] | None = None) -> None:
@@ -280,10 +304,10 @@ class ScraperApp(App[int]):
             session.run(selected), name="batch", group="batch", exit_on_error=False
         )
 
-    def retry_failed(self) -> None:
+    def on_retry_failed(self, message: RetryFailed) -> None:
         """Queue the failed domains again: on the running batch, or as a rerun of a finished one."""
         session = self.session
-        if session is None:
+        if session is None or session.batch_id != message.batch_id:
             return
         failed = session.failed_job_ids()
         if not failed:
@@ -296,6 +320,50 @@ class ScraperApp(App[int]):
         self.notify(
             f"retrying {len(failed)} failed domain{'s' if len(failed) != 1 else ''}", markup=False
         )
+        self._show_control(session)
+
+    # -- a running batch's controls -------------------------------------------
+
+    def _controlled_session(self, message: BatchControl) -> BatchSession | None:
+        """The session a control is meant for, if it is this app's and still running."""
+        session = self.session
+        if session is None or session.batch_id != message.batch_id or not session.running:
+            return None
+        return session
+
+    def _show_control(self, session: BatchSession) -> None:
+        """Show a control's effect in this frame: the key was pressed on the batch screen."""
+        for screen in self.screen_stack:
+            if isinstance(screen, BatchScreen) and screen.session is session:
+                screen.show_now()
+
+    def on_toggle_pause(self, message: TogglePause) -> None:
+        if session := self._controlled_session(message):
+            if session.runner.paused:
+                session.runner.resume()
+            else:
+                session.runner.pause()
+            self._show_control(session)
+
+    def on_change_concurrency(self, message: ChangeConcurrency) -> None:
+        if session := self._controlled_session(message):
+            concurrency = session.runner.concurrency + message.by
+            if concurrency < 1:
+                self.notify("concurrency is already 1", severity="warning", markup=False)
+                return
+            session.runner.set_concurrency(concurrency)
+            self._show_control(session)
+
+    def on_cancel_domain(self, message: CancelDomain) -> None:
+        if session := self._controlled_session(message):
+            if not session.runner.cancel_domain(message.job_id):
+                self.notify("that domain has already ended", severity="warning", markup=False)
+            self._show_control(session)
+
+    def on_cancel_batch(self, message: CancelBatch) -> None:
+        if session := self._controlled_session(message):
+            session.runner.cancel()
+            self._show_control(session)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -318,32 +386,7 @@ class ScraperApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, every action the screen offers now, and each theme."""
-        titles: set[str] = set()
-        for command in super().get_system_commands(screen):
-            titles.add(command.title)
-            yield command
-        seen: set[tuple[int, str]] = set()
-        for active in screen.active_bindings.values():
-            binding, node = active.binding, active.node
-            key = (id(node), binding.action)
-            hidden = not binding.show or binding.action.endswith("command_palette")
-            if hidden or not active.enabled or key in seen:
-                continue  # cursor keys, aliases, and actions that do nothing now
-            seen.add(key)
-            title = binding.description or binding.action
-            if title in titles:
-                continue  # Quit, say: Textual's own entry runs the same action
-            titles.add(title)
-            keys = binding.key_display or self.get_key_display(binding)
-            help_text = f"{binding.tooltip or title} (key: {keys})"
-            yield SystemCommand(title, help_text, partial(self.run_action, binding.action, node))
-        for name in sorted(self.available_themes):
-            yield SystemCommand(
-                f"Theme: {name}",
-                f"Switch to the {name} theme",
-                partial(setattr, self, "theme", name),
-                discover=False,  # listed when searched for; "Theme" opens the picker
-            )
+        return palette_commands(self, screen, super().get_system_commands(screen))
 
     # -- navigation ---------------------------------------------------------
 
@@ -361,13 +404,16 @@ class ScraperApp(App[int]):
         )
         self.push_screen(screen)
 
-    @on(OpenDomain)
-    def _open_domain_asked(self, message: OpenDomain) -> None:
-        """A screen asks for a domain: by name, the app's batch's row if it has it; by job
-        (a stored batch's table), or else, the store's."""
+    def on_open_domain(self, message: OpenDomain) -> None:
+        """A screen asks for a domain: the app's batch's row if it has it (by job, else by
+        name), unless the store's copy is asked for; else the store's."""
         session = self.session
-        if session is not None and session.batch_id == message.batch_id and not message.job_id:
-            row = next((r for r in session.state.rows.values() if r.domain == message.domain), None)
+        if session is not None and session.batch_id == message.batch_id and not message.stored:
+            rows = session.state.rows
+            if message.job_id is not None:
+                row = rows.find(message.job_id)
+            else:
+                row = next((r for r in rows.values() if r.domain == message.domain), None)
             if row is not None:
                 self.open_domain(row, live=True, max_pages=session.state.max_pages)
                 return
@@ -401,6 +447,16 @@ class ScraperApp(App[int]):
 
         self.open_domain(row, live=False, max_pages=max_pages, load_pages=load_pages)
 
+    def on_open_findings(self, message: OpenFindings) -> None:
+        """A batch's findings: live from the batch running here (its store chunk is still
+        being written), else read from the store."""
+        session = self.session
+        live = None
+        if session is not None and session.batch_id == message.batch_id:
+            # Before its first run starts (status None) the batch is about to run: live too.
+            live = session.findings if session.running or session.status is None else None
+        self.push_screen(FindingsScreen(message.batch_id, live, self.store))
+
     def action_help(self) -> None:
         """Show every key."""
         if not isinstance(self.screen, HelpScreen):
@@ -409,7 +465,7 @@ class ScraperApp(App[int]):
     def action_history(self) -> None:
         """Show the store's batches."""
         if not isinstance(self.screen, HistoryScreen):
-            self.push_screen(HistoryScreen())
+            self.push_screen(HistoryScreen(self.store, self.store_error))
 
     async def action_quit(self) -> None:
         """Quit; while a batch runs, ask first, then leave it interrupted and resumable."""

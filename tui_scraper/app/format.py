@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui_scraper.app.columns import ColumnSpec
 from tui_scraper.app.state import DomainRow
-from tui_scraper.app.widgets.fit_table import ColumnSpec
 from tui_scraper.engine.events import Phase, StopReason
 from tui_scraper.text import safe_text
 

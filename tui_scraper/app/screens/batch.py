@@ -13,9 +13,17 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, Log, ProgressBar, Static
 
 from tui_scraper.app.format import duration, plain, rate, state_text
+from tui_scraper.app.messages import (
+    CancelBatch,
+    CancelDomain,
+    ChangeConcurrency,
+    OpenDomain,
+    OpenFindings,
+    RetryFailed,
+    TogglePause,
+)
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import ConfirmScreen
-from tui_scraper.app.screens.findings import FindingsScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import BatchState
 from tui_scraper.app.view import RowFilter
@@ -40,7 +48,10 @@ RUNNING_ONLY = frozenset({"more", "fewer", "pause", "cancel_domain", "cancel_bat
 
 
 class BatchScreen(AppScreen):
-    """One row per domain, updated four times a second from the batch's recorded state."""
+    """One row per domain, updated four times a second from the batch's recorded state.
+
+    It reads the session; its controls are messages the app acts on.
+    """
 
     BINDINGS = [
         Binding(
@@ -106,9 +117,10 @@ class BatchScreen(AppScreen):
         Binding("q", "app.quit", "Quit", tooltip="Quit (asks while a batch runs)"),
     ]
 
-    def __init__(self, session: BatchSession) -> None:
+    def __init__(self, session: BatchSession, *, cursor_blink: bool = True) -> None:
         super().__init__()
         self.session = session
+        self.cursor_blink = cursor_blink
         self._shown_status: BatchStatus | None = None
         self._shown_paused = False
         self._shown_failed = False
@@ -137,7 +149,7 @@ class BatchScreen(AppScreen):
     def on_mount(self) -> None:
         self.sub_title = f"batch {self.session.batch_id[:8]}"
         self.query_one(DomainTable).focus()
-        self.query_one("#search", Input).cursor_blink = self.scraper.cursor_blink
+        self.query_one("#search", Input).cursor_blink = self.cursor_blink
         self._draw_view_bar()
         self.flush()
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
@@ -181,6 +193,11 @@ class BatchScreen(AppScreen):
             status = state.status.value if state.status else "starting"
             self.sub_title = f"batch {self.session.batch_id[:8]} · {status}"
             self.refresh_bindings()
+
+    def show_now(self) -> None:
+        """Redraw from the state at once: the app calls this once it acted on a control."""
+        self.flush()
+        self.repaint_now()
 
     @work(thread=True, exclusive=True, group="sort-names")
     def _sort_names(self, state: BatchState) -> None:
@@ -278,48 +295,28 @@ class BatchScreen(AppScreen):
 
     def action_more(self) -> None:
         """Crawl one more domain at once."""
-        runner = self.session.runner
-        runner.set_concurrency(runner.concurrency + 1)
-        self.flush()
-        self.repaint_now()
+        self.post_message(ChangeConcurrency(self.session.batch_id, +1))
 
     def action_fewer(self) -> None:
         """Crawl one domain fewer at once; running domains finish."""
-        runner = self.session.runner
-        if runner.concurrency <= 1:
-            self.notify("concurrency is already 1", severity="warning", markup=False)
-            return
-        runner.set_concurrency(runner.concurrency - 1)
-        self.flush()
-        self.repaint_now()
+        self.post_message(ChangeConcurrency(self.session.batch_id, -1))
 
     def action_pause(self) -> None:
         """Pause the batch, or resume it."""
-        runner = self.session.runner
-        if runner.paused:
-            runner.resume()
-        else:
-            runner.pause()
-        self.flush()
-        self.repaint_now()
+        self.post_message(TogglePause(self.session.batch_id))
 
     def action_cancel_domain(self) -> None:
         """Cancel the domain under the cursor."""
         job_id = self.query_one(DomainTable).selected_job()
-        if job_id is None:
-            return
-        if not self.session.runner.cancel_domain(job_id):
-            self.notify("that domain has already ended", severity="warning", markup=False)
-        self.flush()
-        self.repaint_now()
+        if job_id is not None:
+            self.post_message(CancelDomain(self.session.batch_id, job_id))
 
     def action_cancel_batch(self) -> None:
         """Cancel the whole batch, once confirmed."""
 
         def answer(yes: bool | None) -> None:
-            if yes and self.session.running:
-                self.session.runner.cancel()
-                self.flush()
+            if yes:
+                self.post_message(CancelBatch(self.session.batch_id))
 
         question = (
             "Cancel the whole batch?\n\nQueued domains never start; running ones stop "
@@ -329,15 +326,11 @@ class BatchScreen(AppScreen):
 
     def action_retry(self) -> None:
         """Run the failed domains again."""
-        self.scraper.retry_failed()
-        self.flush()
+        self.post_message(RetryFailed(self.session.batch_id))
 
     def action_findings(self) -> None:
         """Show the batch's findings: live while it runs, else read from the store."""
-        session = self.session
-        # Before its first run starts (status None) the batch is about to run: live too.
-        live = session.findings if session.running or session.status is None else None
-        self.app.push_screen(FindingsScreen(session.batch_id, live))
+        self.post_message(OpenFindings(self.session.batch_id))
 
     def action_back(self) -> None:
         """Back to the start screen once the batch has ended."""
@@ -409,4 +402,4 @@ class BatchScreen(AppScreen):
     def _open(self, event: DomainTable.Selected) -> None:
         row = self.session.state.rows.find(event.job_id)
         if row is not None:
-            self.scraper.open_domain(row, live=True, max_pages=self.session.state.max_pages)
+            self.post_message(OpenDomain(self.session.batch_id, row.domain, event.job_id))

@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui_scraper.app.columns import ColumnSpec
 from tui_scraper.app.format import plain
 from tui_scraper.app.screens.base import AppScreen
-from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
+from tui_scraper.app.widgets.fit_table import FitTable
 from tui_scraper.compare import Change, compare_batches
-from tui_scraper.store import StoreError
+from tui_scraper.store import Store, StoreError
 from tui_scraper.text import safe_text
 
 LOAD_CHUNK = 500
@@ -60,8 +61,9 @@ class CompareScreen(AppScreen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, old_id: str, new_id: str) -> None:
+    def __init__(self, old_id: str, new_id: str, store: Store | None) -> None:
         super().__init__()
+        self.store = store
         self.old_id = old_id
         self.new_id = new_id
         self.changes: list[Change] = []
@@ -84,7 +86,7 @@ class CompareScreen(AppScreen):
     @work(thread=True, exclusive=True, group="compare")
     def _load(self) -> None:
         """Compare in this thread; the rows go to the screen a chunk at a time."""
-        store = self.scraper.store
+        store = self.store
         chunk: list[Change] = []
         try:
             if store is None:

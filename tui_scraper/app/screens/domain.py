@@ -17,10 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui_scraper.app.columns import ColumnSpec
 from tui_scraper.app.format import bar, duration, plain, state_text, status_code
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.state import Clock, DomainRow, PageRow
-from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
+from tui_scraper.app.widgets.fit_table import FitTable
 from tui_scraper.engine.events import PageRecord
 from tui_scraper.text import safe_text
 

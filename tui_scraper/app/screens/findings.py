@@ -15,12 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui_scraper.app.columns import ColumnSpec
 from tui_scraper.app.format import plain
 from tui_scraper.app.live_findings import LiveFindings
+from tui_scraper.app.messages import OpenDomain
 from tui_scraper.app.screens.base import AppScreen
-from tui_scraper.app.screens.messages import OpenDomain
-from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
+from tui_scraper.app.widgets.fit_table import FitTable
 from tui_scraper.findings import Finding, FindingKind, batch_findings
+from tui_scraper.store import Store
 from tui_scraper.text import safe_text
 
 REFRESH_INTERVAL_S = 0.5
@@ -64,11 +66,14 @@ class FindingsScreen(AppScreen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, batch_id: str, live: LiveFindings | None = None) -> None:
-        """`live`: the running batch's findings; without it they are read from the store."""
+    def __init__(
+        self, batch_id: str, live: LiveFindings | None = None, store: Store | None = None
+    ) -> None:
+        """`live`: the running batch's findings; without it they are read from `store`."""
         super().__init__()
         self.batch_id = batch_id
         self.live = live
+        self.store = store
         self.found: list[Finding] = []
         self.reading = live is None
         self.kind: FindingKind | None = None
@@ -97,7 +102,7 @@ class FindingsScreen(AppScreen):
     @work(thread=True, exclusive=True, group="findings")
     def _load(self) -> None:
         """Compute the stored batch's findings in this thread, a chunk at a time."""
-        store = self.scraper.store
+        store = self.store
         chunk: list[Finding] = []
         if store is not None:
             domains = store.batch_domains(self.batch_id)

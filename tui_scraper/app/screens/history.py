@@ -12,12 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui_scraper.app.columns import ColumnSpec
 from tui_scraper.app.format import PHASE_STYLES, duration, plain, stop_words
+from tui_scraper.app.messages import OpenDomain, OpenFindings, ResumeBatch
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.compare import CompareScreen
-from tui_scraper.app.screens.findings import FindingsScreen
-from tui_scraper.app.screens.messages import OpenDomain
-from tui_scraper.app.widgets.fit_table import ColumnSpec, FitTable
+from tui_scraper.app.widgets.fit_table import FitTable
 from tui_scraper.engine.events import BatchStatus, DomainRecord, Phase
 from tui_scraper.export import PAGE_FIELDS, write_rows
 from tui_scraper.store import Store
@@ -79,14 +79,19 @@ def created_text(value: object) -> str:
 class StoredBatchActions(AppScreen):
     """Export and resume of a stored batch, shared by the history and batch views."""
 
+    def __init__(self, store: Store | None) -> None:
+        """`store`: the app's store, None if it could not be opened."""
+        super().__init__()
+        self.store = store
+
     def _batch_doc(self, batch_id: str) -> dict[str, Any] | None:
-        store = self.scraper.store
+        store = self.store
         return store.batch(batch_id) if store is not None else None
 
     @work(thread=True, exclusive=True, group="export")
     def export_batch(self, batch_id: str) -> None:
         """Write the export in a thread: a big batch must not freeze the screen."""
-        store = self.scraper.store
+        store = self.store
         if store is None:
             return
         try:
@@ -113,12 +118,8 @@ class StoredBatchActions(AppScreen):
 
     def show_findings(self, batch_id: str) -> None:
         """The batch's findings: from the store, or live if it is the batch running here
-        (the store's open chunk is being written then)."""
-        session = self.scraper.session
-        live = None
-        if session is not None and session.running and session.batch_id == batch_id:
-            live = session.findings
-        self.app.push_screen(FindingsScreen(batch_id, live))
+        (the store's open chunk is being written then): the app knows which."""
+        self.post_message(OpenFindings(batch_id))
 
     def resume_batch(self, batch_id: str) -> None:
         """Finish an unfinished batch here, with its saved settings."""
@@ -130,7 +131,7 @@ class StoredBatchActions(AppScreen):
                 f"batch {batch_id[:8]} is {doc.get('status')}: nothing to resume", markup=False
             )
             return
-        self.scraper.resume_stored_batch(batch_id)
+        self.post_message(ResumeBatch(batch_id))
 
 
 class HistoryScreen(StoredBatchActions):
@@ -156,8 +157,10 @@ class HistoryScreen(StoredBatchActions):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, store: Store | None, store_error: str | None = None) -> None:
+        """`store_error`: why the store is not open (or not for writing), shown if it is not."""
+        super().__init__(store)
+        self.store_error = store_error
         self.marked: list[str] = []
         """Batches marked to compare, in the order they were marked (two at most)."""
         self.position: dict[str, int] = {}
@@ -180,13 +183,13 @@ class HistoryScreen(StoredBatchActions):
 
     def action_reload(self) -> None:
         """List the store's batches again, newest first."""
-        app = self.scraper
+        store = self.store
         table = self.query_one(FitTable)
         note = self.query_one("#history-note", Static)
-        if app.store is None:
-            note.update(Text(safe_text(app.store_error or "no store"), style="red", end=""))
+        if store is None:
+            note.update(Text(safe_text(self.store_error or "no store"), style="red", end=""))
             return
-        batches = app.store.all_batches()
+        batches = store.all_batches()
         cursor = table.cursor_row
         table.clear()
         seen: set[str] = set()
@@ -211,9 +214,9 @@ class HistoryScreen(StoredBatchActions):
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         message = (
-            f"{len(batches)} batch{'es' if len(batches) != 1 else ''} in {app.store.path}"
+            f"{len(batches)} batch{'es' if len(batches) != 1 else ''} in {store.path}"
             if batches
-            else f"no batch in {app.store.path} yet"
+            else f"no batch in {store.path} yet"
         )
         self.marked = [batch_id for batch_id in self.marked if batch_id in seen]
         if self.marked:
@@ -228,7 +231,7 @@ class HistoryScreen(StoredBatchActions):
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
         batch_id = str(event.row_key.value)
-        self.app.push_screen(StoredBatchScreen(batch_id))
+        self.app.push_screen(StoredBatchScreen(batch_id, self.store))
 
     def action_export(self) -> None:
         """Export the selected batch's pages."""
@@ -270,7 +273,7 @@ class HistoryScreen(StoredBatchActions):
             self.app.notify("mark two batches with m first (or one, and select the other)")
             return
         old_id, new_id = sorted(pair, key=lambda batch_id: self.position.get(batch_id, 0))
-        self.app.push_screen(CompareScreen(old_id, new_id))
+        self.app.push_screen(CompareScreen(old_id, new_id, self.store))
 
 
 def stored_status(record: DomainRecord) -> tuple[str, str]:
@@ -303,8 +306,8 @@ class StoredBatchScreen(StoredBatchActions):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, batch_id: str) -> None:
-        super().__init__()
+    def __init__(self, batch_id: str, store: Store | None) -> None:
+        super().__init__(store)
         self.batch_id = batch_id
         self.records: dict[str, DomainRecord] = {}
 
@@ -318,7 +321,7 @@ class StoredBatchScreen(StoredBatchActions):
         self.sub_title = f"batch {self.batch_id[:8]} (stored)"
         table = self.query_one(FitTable)
         table.focus()
-        store = self.scraper.store
+        store = self.store
         doc = self._batch_doc(self.batch_id)
         if store is None or doc is None:
             return
@@ -353,7 +356,9 @@ class StoredBatchScreen(StoredBatchActions):
     def _open(self, event: DataTable.RowSelected) -> None:
         record = self.records.get(str(event.row_key.value))
         if record is not None:
-            self.post_message(OpenDomain(self.batch_id, record["domain"], record["job_id"]))
+            self.post_message(
+                OpenDomain(self.batch_id, record["domain"], record["job_id"], stored=True)
+            )
 
     def action_export(self) -> None:
         """Export the selected batch's pages."""

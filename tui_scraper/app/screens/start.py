@@ -12,6 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, Static, TextArea
 from textual.worker import get_current_worker
 
+from tui_scraper.app.messages import StartBatch, StartFormReady
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import LoadFileScreen
 from tui_scraper.app.widgets.settings_form import SettingsForm
@@ -70,8 +71,11 @@ class StartScreen(AppScreen):
         Binding("ctrl+q", "app.quit", "Quit", key_display="^q", tooltip="Quit"),
     ]
 
-    def __init__(self, settings: Settings, domains_text: str, db_path: str) -> None:
+    def __init__(
+        self, settings: Settings, domains_text: str, db_path: str, *, cursor_blink: bool = True
+    ) -> None:
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.initial_settings = settings
         # A long prefilled list (`-f big.txt`) is held aside like a long paste.
         self.bulk_text = domains_text if is_bulk(domains_text) else ""
@@ -84,7 +88,7 @@ class StartScreen(AppScreen):
         self.is_ready = False
 
     def compose(self) -> ComposeResult:
-        blink = self.scraper.cursor_blink
+        blink = self.cursor_blink
         yield Header()
         with Horizontal(id="start-body"):
             with Vertical(id="domains-pane"):
@@ -114,7 +118,7 @@ class StartScreen(AppScreen):
         self._count(self.all_text())
         self.is_ready = True
         # After this refresh the settings form's inputs exist, so Start can read them.
-        self.call_after_refresh(self.scraper.maybe_autostart)
+        self.call_after_refresh(self.post_message, StartFormReady())
 
     @on(TextArea.Changed, "#domains")
     def _domains_changed(self) -> None:
@@ -230,11 +234,11 @@ class StartScreen(AppScreen):
             )
             self.notify(reason, title="Cannot start", severity="error", markup=False)
             return
-        self.scraper.start_batch(settings, parsed)
+        self.post_message(StartBatch(settings, parsed))
 
     def action_load(self) -> None:
         """Ask for a file and add its domains to the list."""
-        self.app.push_screen(LoadFileScreen(self.scraper.cursor_blink), self._loaded)
+        self.app.push_screen(LoadFileScreen(self.cursor_blink), self._loaded)
 
     def _loaded(self, text: str | None) -> None:
         if text is None:
