@@ -32,7 +32,6 @@ from pathlib import Path
 import idna
 from yarl import URL
 
-from tui_scraper.engine.urls import site_key
 from tui_scraper.text import REPLACEMENT, valid_bytes_text, valid_text
 
 __all__ = [
@@ -94,6 +93,17 @@ class ParsedTargets:
 
 class _Invalid(Exception):
     """Internal: an entry is rejected, with the reason as message."""
+
+
+def site_key(domain_or_host: str) -> str:
+    """The site a host belongs to: lower-case, leading ``www.`` stripped, port kept.
+
+    ``www.example.com`` and ``example.com`` are one site; ``example.com:8080`` is another.
+    """
+    key = domain_or_host.lower()
+    if key.startswith("www.") and len(key) > 4:
+        return key[4:]
+    return key
 
 
 def _shown(text: str) -> str:

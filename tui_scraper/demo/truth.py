@@ -226,17 +226,3 @@ class DemoWeb:
             if site.kind == kind:
                 return site
         raise KeyError(kind)
-
-    @classmethod
-    def build(cls, seed: int = 7) -> DemoWeb:
-        """Same as `build_demo_web`."""
-        from .web import build_demo_web  # the builders import these types: import late
-
-        return build_demo_web(seed)
-
-    @classmethod
-    def build_perf(cls, sites: int, pages: int, page_bytes: int = 25_000, seed: int = 0) -> DemoWeb:
-        """Same as `build_perf_web`."""
-        from .perf import build_perf_web
-
-        return build_perf_web(sites, pages, page_bytes, seed)

@@ -14,6 +14,8 @@ from ipaddress import IPv4Address, IPv6Address
 
 from yarl import URL
 
+from tui_scraper.targets import site_key
+
 __all__ = [
     "TRACKING_PARAMS",
     "Scope",
@@ -55,17 +57,6 @@ _TAB_NEWLINE = str.maketrans("", "", "\t\r\n")
 # Lenient on purpose: links found on the web use "_" in host names and browsers
 # follow them; the strict host-name rules apply to user input (targets.py).
 _HOST_RE = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
-
-
-def site_key(domain_or_host: str) -> str:
-    """The site a host belongs to: lower-case, leading ``www.`` stripped, port kept.
-
-    ``www.example.com`` and ``example.com`` are one site; ``example.com:8080`` is another.
-    """
-    key = domain_or_host.lower()
-    if key.startswith("www.") and len(key) > 4:
-        return key[4:]
-    return key
 
 
 def same_site(host_a: str, host_b: str) -> bool:
