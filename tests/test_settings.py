@@ -281,3 +281,9 @@ def test_the_schema_and_its_text_form_import_no_front_end() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_readme_documents_every_flag_of_the_schema() -> None:
+    readme = (Path(tui_scraper.__file__).parent.parent / "README.md").read_text()
+    for spec in settings_schema(run_options=True):
+        assert f"`{spec.flag}" in readme, spec.flag

@@ -170,9 +170,10 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed, each changed value checked."""
+        changed = dataclasses.replace(self, **changes)  # TypeError for an unknown name
         for name, value in changes.items():
             check_value(setting(name), value)
-        return dataclasses.replace(self, **changes)
+        return changed
 
     def validate(self) -> None:
         """Raise SettingError naming the first setting whose value cannot be used."""
