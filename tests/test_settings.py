@@ -1,24 +1,34 @@
-"""Settings: one definition for the CLI and the store; curl-style --connect-to."""
+"""Settings: one definition for the CLI, the form and the store; curl-style --connect-to."""
 
 from __future__ import annotations
 
 import argparse
 import ast
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tui_scraper
 from tui_scraper.settings import (
+    Setting,
     SettingError,
     Settings,
-    add_settings_arguments,
     flag_name,
+    number_text,
     parse_connect_to,
     parse_setting,
-    settings_from_args,
+    setting,
+    settings_schema,
+    text_of,
+    value_from_text,
 )
+from tui_scraper.settings.flags import add_settings_arguments, settings_from_args
 
 SPEC_FLAGS = {
     "--db",
@@ -146,3 +156,134 @@ def test_engine_never_imports_the_app_or_the_store() -> None:
             assert not name.startswith("tinydb"), path
             assert name not in ("tui_scraper.store", "tui_scraper.cli", "tui_scraper.app"), path
             assert not name.startswith("tui_scraper.app"), path
+
+
+# -- the schema and its adapters ------------------------------------------------
+
+SETTINGS_PACKAGE = Path(tui_scraper.__file__).parent / "settings"
+# Values of every batch setting that a lossy text form would change.
+EDGE_VALUES: dict[str, list[Any]] = {
+    "concurrency": [1, 1999, 2000],
+    "per_domain": [1, 64],
+    "max_pages": [999_999, 1_000_000],
+    "max_depth": [0, 1000],
+    "timeout": [0.1, 1e-3, 2 / 3, 3599.9999999999995, 15.0],
+    "domain_timeout": [None, 123456.7, 604799.99, 0.001],
+    "delay": [0.0, 1e-3, 0.1 + 0.2, 1e-300],
+    "retries": [0, 20],
+    "max_bytes": [1, 99_999_999, 100_000_000],
+    "user_agent": ["bot/1.0 (+https://bot.test/; a, b)", "tab\tallowed"],
+    "ignore_robots": [True, False],
+    "proxy": [None, "http://user:pw@127.0.0.1:3128/"],
+    "connect_to": [[], ["::127.0.0.1:8080", "a.test:443:[::1]:8443"]],
+    "ca_bundle": [None],  # a real file in tests/test_settings_form.py
+    "insecure": [True, False],
+    "dns_timeout": [0.001, 599.5, 1 / 3],
+    "accept_language": ["fr-CH, fr;q=0.9, en;q=0.8"],
+    "header": [[], ["Accept: text/html, application/xhtml+xml", "X-Token: abc"]],
+    "allow_private": [True, False],
+    "field": [["price=css:.price::text", "both=css:.a, .b", "links=xpath://a/@href"]],
+}
+
+
+def test_every_batch_setting_has_edge_values() -> None:
+    assert set(EDGE_VALUES) == {spec.name for spec in settings_schema()}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [(name, value) for name, values in EDGE_VALUES.items() for value in values]
+)
+def test_the_form_text_of_a_value_reads_back_exactly(name: str, value: Any) -> None:
+    spec = setting(name)
+    text = text_of(spec, value)
+    assert "\n" not in text  # one input line
+    back = parse_setting(name, text)
+    assert back == value and type(back) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1234567.0, "1234567"), (0.1, "0.1"), (1e-3, "0.001"), (1e-5, "1e-05"), (15.0, "15")],
+)
+def test_floats_are_written_so_they_read_back_exactly(value: float, text: str) -> None:
+    assert number_text(value) == text
+    assert value_from_text(setting("timeout"), text) == value  # converted, range aside
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**30), 10**30))
+def test_number_text_round_trips_every_number(value: float) -> None:
+    kind = type(value)
+    assert kind(number_text(value)) == value
+
+
+FLOATS = [spec for spec in settings_schema() if spec.kind is float]
+
+
+@pytest.mark.parametrize("spec", FLOATS, ids=[spec.name for spec in FLOATS])
+@given(data=st.data())
+def test_every_float_in_range_survives_the_form(spec: Setting, data: st.DataObject) -> None:
+    value = data.draw(st.floats(min_value=spec.minimum, max_value=spec.maximum))
+    assert parse_setting(spec.name, text_of(spec, value)) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("per_domain", 65, "--per-domain must be at most 64"),
+        ("timeout", 0.0, "--timeout must be at least 0.001"),
+        ("user_agent", "a\rb", "--user-agent must not contain control characters ('\\r' found)"),
+        ("header", ["no colon"], "--header 'no colon': expected NAME: VALUE"),
+    ],
+)
+def test_one_check_gives_one_message_from_flags_form_and_store(
+    name: str, value: Any, message: str
+) -> None:
+    spec = setting(name)
+    flag_args = [spec.flag, *(value if isinstance(value, list) else [str(value)])]
+    with pytest.raises(SettingError) as from_flags:
+        settings_from_args(parser().parse_args(flag_args))
+    with pytest.raises(SettingError) as from_form:
+        parse_setting(name, text_of(spec, value))
+    with pytest.raises(SettingError) as from_store:
+        Settings.from_dict({name: value})
+    for error in (from_flags.value, from_form.value, from_store.value):
+        assert str(error) == message
+        assert error.setting == name
+
+
+@pytest.mark.parametrize("value", ["5", 5.0, True])
+def test_a_stored_value_of_the_wrong_type_is_refused(value: object) -> None:
+    with pytest.raises(SettingError, match="--concurrency must be a whole number"):
+        Settings.from_dict({"concurrency": value})
+
+
+def test_flags_are_built_from_the_schema() -> None:
+    actions = {a.dest: a for a in parser()._actions}
+    for spec in settings_schema(run_options=True):
+        action = actions[spec.name]
+        assert action.option_strings == [spec.flag]
+        assert spec.help in (action.help or "")
+        if not spec.is_switch:
+            assert action.metavar == spec.metavar
+
+
+def test_the_schema_and_its_text_form_import_no_front_end() -> None:
+    for module in ("schema", "rules", "text", "__init__"):
+        names = _imports(SETTINGS_PACKAGE / f"{module}.py")
+        assert not {"argparse", "os", "tui_scraper.settings.flags"} & names, module
+        assert not any(name.startswith(("textual", "tui_scraper.app")) for name in names)
+    # And at run time: importing the settings brings in neither argparse nor Textual.
+    probe = (
+        "import sys, tui_scraper.settings\n"
+        "print(sorted({'argparse', 'textual'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_readme_documents_every_flag_of_the_schema() -> None:
+    readme = (Path(tui_scraper.__file__).parent.parent / "README.md").read_text()
+    for spec in settings_schema(run_options=True):
+        assert f"`{spec.flag}" in readme, spec.flag

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from yarl import URL
 
-from tui_scraper.settings import add_db_argument, db_path_from_args
+from tui_scraper.settings.flags import add_db_argument, db_path_from_args
 
 if TYPE_CHECKING:
     from tui_scraper.demo import DemoServer

@@ -1,4 +1,8 @@
-"""The crawl settings as a form, built from the one settings definition (`setting_fields`)."""
+"""The crawl settings as a form, built from the one settings schema (`settings_schema`).
+
+Values are shown with `text_of` and read back with `parse_setting`, so a value that is
+not edited comes back exactly as it went in (1234567.0 stays 1234567.0, 0.1 stays 0.1).
+"""
 
 from __future__ import annotations
 
@@ -14,67 +18,39 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input, Label, Static
 
 from tui_scraper.settings import (
+    Setting,
     SettingError,
     Settings,
-    flag_name,
-    parse_repeatable,
     parse_setting,
-    setting_fields,
-    setting_help,
+    setting,
+    settings_schema,
+    text_of,
 )
 
 
-def parse_field(name: str, text: str, repeatable: bool) -> Any:
-    """One setting's value from its input text; SettingError with the reason."""
-    if repeatable:
-        return parse_repeatable(name, text)
-    return parse_setting(name, text)
-
-
-def shown_value(value: Any) -> str:
-    """A setting's value as an input shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def default_of(f: dataclasses.Field[Any]) -> Any:
-    """A setting's default value (the factory's result for repeatable ones)."""
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    if f.default_factory is not dataclasses.MISSING:
-        return f.default_factory()
-    return None
-
-
 def on_off(value: bool) -> str:
-    """A boolean setting's label."""
+    """A switch's label."""
     return "on" if value else "off"
 
 
 class SettingValidator(Validator):
-    """Validates one setting's input with the settings module's own parser."""
+    """Validates one setting's input with the schema's own parser and check."""
 
-    def __init__(self, name: str, repeatable: bool) -> None:
+    def __init__(self, name: str) -> None:
         super().__init__()
         self.setting = name
-        self.repeatable = repeatable
 
     def validate(self, value: str) -> ValidationResult:
         """A failure naming the problem, or success."""
         try:
-            parse_field(self.setting, value, self.repeatable)
+            parse_setting(self.setting, value)
         except SettingError as error:
             return self.failure(str(error))
         return self.success()
 
 
 class SettingsForm(VerticalScroll):
-    """Every crawl setting as a validated input, with its help and errors below."""
+    """Every crawl setting as a validated input; a bad value's reason shows under it."""
 
     def __init__(self, settings: Settings, *, cursor_blink: bool = True, id: str | None = None):
         super().__init__(id=id)
@@ -83,46 +59,44 @@ class SettingsForm(VerticalScroll):
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        for f in setting_fields():
-            flag = flag_name(f.name)
-            value = getattr(self.initial, f.name)
+        for spec in settings_schema():
+            value = getattr(self.initial, spec.name)
             with Horizontal(classes="setting-row"):
-                yield Label(flag, classes="setting-label")
-                if f.metadata["flag_only"]:
-                    yield Checkbox(
-                        on_off(bool(value)),
-                        value=bool(value),
-                        id=f"set-{f.name}",
-                        compact=True,
-                        tooltip=setting_help(f.name),
-                    )
-                    continue
-                default = default_of(f)
-                field_input = Input(
-                    value=shown_value(value),
-                    placeholder="none"
-                    if default is None or default == []
-                    else shown_value(default),
-                    validators=[SettingValidator(f.name, f.metadata["repeatable"])],
-                    valid_empty=bool(f.metadata["optional"] or f.metadata["repeatable"]),
-                    id=f"set-{f.name}",
-                    compact=True,
-                    tooltip=setting_help(f.name),
-                )
-                field_input.cursor_blink = self.cursor_blink
-                yield field_input
+                yield Label(spec.flag, classes="setting-label")
+                yield self._input(spec, value)
+            yield Static(id=f"error-{spec.name}", classes="setting-error")
         yield Static(id="setting-help")
         yield Static(id="setting-errors")
 
+    def _input(self, spec: Setting, value: Any) -> Input | Checkbox:
+        if spec.is_switch:
+            return Checkbox(
+                on_off(bool(value)),
+                value=bool(value),
+                id=f"set-{spec.name}",
+                compact=True,
+                tooltip=spec.help,
+            )
+        default = spec.default_value()
+        field_input = Input(
+            value=text_of(spec, value),
+            placeholder="none" if default in (None, []) else text_of(spec, default),
+            validators=[SettingValidator(spec.name)],
+            valid_empty=spec.optional or spec.repeatable,
+            id=f"set-{spec.name}",
+            compact=True,
+            tooltip=spec.help,
+        )
+        field_input.cursor_blink = self.cursor_blink
+        return field_input
+
     def on_mount(self) -> None:
-        self._show_help(next(iter(setting_fields())).name)
+        self._show_help(settings_schema()[0].name)
 
     def _show_help(self, name: str) -> None:
-        f = next(f for f in setting_fields() if f.name == name)
-        default = shown_value(default_of(f)) or "none"
-        if f.metadata["flag_only"]:
-            default = "off"
-        text = Text(f"{flag_name(name)}: {setting_help(name)} (default {default})", end="")
+        spec = setting(name)
+        default = text_of(spec, spec.default_value()) or "none"
+        text = Text(f"{spec.flag}: {spec.help} (default {default})", end="")
         self.query_one("#setting-help", Static).update(text)
 
     @on(DescendantFocus)
@@ -146,27 +120,42 @@ class SettingsForm(VerticalScroll):
         self._show_errors()
 
     def _show_errors(self) -> None:
+        for spec in settings_schema():
+            if spec.is_switch:
+                continue
+            message = self.errors.get(spec.name, "")
+            line = self.query_one(f"#error-{spec.name}", Static)
+            line.update(Text(message, end=""))
+            line.set_class(bool(message), "-shown")
         errors = self.query_one("#setting-errors", Static)
         errors.update(Text("\n".join(self.errors.values()), style="bold red", end=""))
         errors.set_class(bool(self.errors), "-has-errors")
 
-    def settings(self) -> Settings:
-        """The settings the form holds; SettingError naming the first bad one."""
+    def values(self) -> dict[str, Any]:
+        """Every setting's value as the form holds it; SettingError naming each bad one."""
         values: dict[str, Any] = {}
         problems: list[str] = []
-        for f in setting_fields():
-            if f.metadata["flag_only"]:
-                values[f.name] = self.query_one(f"#set-{f.name}", Checkbox).value
+        for spec in settings_schema():
+            if spec.is_switch:
+                values[spec.name] = self.query_one(f"#set-{spec.name}", Checkbox).value
                 continue
-            text = self.query_one(f"#set-{f.name}", Input).value
             try:
-                values[f.name] = parse_field(f.name, text, f.metadata["repeatable"])
+                values[spec.name] = parse_setting(spec.name, self._text(spec.name))
             except SettingError as error:
                 problems.append(str(error))
-                self.errors[f.name] = str(error)
+                self.errors[spec.name] = str(error)
+            else:
+                self.errors.pop(spec.name, None)
         self._show_errors()
         if problems:
             raise SettingError("; ".join(problems))
-        # Run options (--cluster) are not in the form: they stay as the app was started.
-        settings = self.initial.replace(**values)
-        return settings
+        return values
+
+    def _text(self, name: str) -> str:
+        return self.query_one(f"#set-{name}", Input).value
+
+    def settings(self) -> Settings:
+        """The settings the form holds; SettingError naming every bad one."""
+        # Each value passed the schema's check in parse_setting; run options (--cluster)
+        # are not in the form: they stay as the app was started.
+        return dataclasses.replace(self.initial, **self.values())
