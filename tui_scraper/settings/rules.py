@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import ssl
 
-from tui_scraper.engine.fields import FieldSpecError, parse_field_specs
+from tui_scraper.settings.fields import FieldSpecError, parse_field_specs
 
 MASKED_CREDENTIALS = "***"
 # CR, LF, NUL and the other C0 controls (tab aside) and DEL: never in a header or a path.
