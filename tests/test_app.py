@@ -161,9 +161,12 @@ async def test_bad_settings_are_refused_with_the_reason(
         app.screen.query_one("#set-concurrency", Input).value = "zero"
         app.screen.query_one("#set-connect_to", Input).value = "nonsense"
         await pilot.pause()
-        errors = str(app.screen.query_one("#setting-errors").render())
-        assert "--concurrency must be a whole number, not 'zero'" in errors
-        assert "--connect-to 'nonsense'" in errors
+        under_concurrency = str(app.screen.query_one("#error-concurrency").render())
+        under_connect_to = str(app.screen.query_one("#error-connect_to").render())
+        assert "--concurrency must be a whole number, not 'zero'" in under_concurrency
+        assert "--connect-to 'nonsense'" in under_connect_to
+        summary = str(app.screen.query_one("#setting-errors").render())
+        assert summary == "To fix before starting: --concurrency, --connect-to"
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, StartScreen)

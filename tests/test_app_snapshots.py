@@ -81,6 +81,29 @@ async def wait_finished(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+    # The footer recomposes after a refresh of its own once the keys change (running to
+    # finished): under load it can lag the table, so wait for it to show the screen's keys.
+    async with asyncio.timeout(10):
+        while footer_keys(app) != screen_keys(app):
+            await pilot.pause(0.01)
+
+
+def screen_keys(app: ScraperApp) -> set[tuple[str, bool]]:
+    """The (action, enabled) pairs the screen's footer is meant to show."""
+    return {
+        (binding.action, enabled)
+        for (_, binding, enabled, _) in app.screen.active_bindings.values()
+        if binding.show
+    }
+
+
+def footer_keys(app: ScraperApp) -> set[tuple[str, bool]]:
+    """The (action, enabled) pairs the footer draws, the command palette's key aside."""
+    return {
+        (str(getattr(key, "action", "")), not key.has_class("-disabled"))
+        for key in app.screen.query("FooterKey")  # by type name: Textual exports no class
+        if not key.has_class("-command-palette")
+    }
 
 
 async def open_markup_domain(pilot: Pilot[Any]) -> None:

@@ -127,8 +127,12 @@ class SettingsForm(VerticalScroll):
             line = self.query_one(f"#error-{spec.name}", Static)
             line.update(Text(message, end=""))
             line.set_class(bool(message), "-shown")
+        # Each message sits under its input; the summary only names them, for inputs
+        # scrolled out of view.
+        flags = [spec.flag for spec in settings_schema() if spec.name in self.errors]
+        summary = f"To fix before starting: {', '.join(flags)}" if flags else ""
         errors = self.query_one("#setting-errors", Static)
-        errors.update(Text("\n".join(self.errors.values()), style="bold red", end=""))
+        errors.update(Text(summary, style="bold red", end=""))
         errors.set_class(bool(self.errors), "-has-errors")
 
     def values(self) -> dict[str, Any]:
