@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input, Log, TextArea
 
-from tests.conftest import demo_settings
+from tests.helpers.app import (
+    DONE_WORDS,
+    NORMAL,
+    SIZE,
+    TIMEOUT_S,
+    batch_screen,
+    feed_batch,
+    finished,
+    make_test_app,
+    row_state,
+    screen_text,
+    start,
+    wait_for,
+)
+from tests.helpers.demo import demo_settings
 from tui_scraper.app import ScraperApp, make_app
 from tui_scraper.app.format import state_text
 from tui_scraper.app.rows import MAX_DOMAIN_CONTACTS, MAX_PAGE_EMAILS
@@ -31,40 +42,20 @@ from tui_scraper.app.screens.history import (
     stored_status,
 )
 from tui_scraper.app.screens.start import BULK_LINES, StartScreen
-from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import DomainRow
 from tui_scraper.app.widgets.domain_table import DomainTable
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.demo.sites import MARKUP_H1, MARKUP_TITLE
 from tui_scraper.engine.crawl import new_domain_record
 from tui_scraper.engine.events import (
-    BatchStarted,
-    DomainFinished,
-    DomainStarted,
-    FetchStarted,
     Phase,
-    PhaseChanged,
 )
 from tui_scraper.engine.pool import make_jobs
 from tui_scraper.export import PAGE_FIELDS
-from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store
 from tui_scraper.targets import parse_targets
 
-SIZE = (80, 24)
-NORMAL = [
-    "acme-plumbing.test",
-    "lakeside-dental.test",
-    "granite-cafe.test",
-    "juniper-brewing.test",
-    "beacon-books.test",
-    "maple-pets.test",
-]
-# A done domain's state: its stop reason in words.
-DONE_WORDS = ("all pages found", "page limit reached", "time limit reached")
-# Whatever the crawl does, a test fails in this time rather than hanging CI.
-TIMEOUT_S = 30.0
 # CSI and OSC sequences: what a terminal may legitimately receive from the app itself.
 _TERMINAL_SEQUENCE = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)")
 
@@ -81,57 +72,10 @@ def notices(app: ScraperApp) -> str:
     return "\n".join(notification.message for notification in app._notifications)
 
 
-def screen_text(app: ScraperApp) -> str:
-    """The characters on screen, line by line, as the terminal would show them."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def terminal_output(app: ScraperApp) -> str:
     """The bytes a real terminal would receive for a full redraw of the screen."""
     update = app.screen._compositor.render_full_update()
     return update.render_segments(app.console)
-
-
-async def wait_for(
-    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = TIMEOUT_S
-) -> None:
-    """Let the app run until `predicate()` holds."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await pilot.pause(0.01)
-
-
-def make_test_app(tmp_path: Path, settings: Settings, domains: list[str] | str) -> ScraperApp:
-    text = domains if isinstance(domains, str) else "\n".join(domains)
-    app = make_app(settings=settings, db_path=str(tmp_path / "store.json"), domains_text=text)
-    app.cursor_blink = False
-    return app
-
-
-def batch_screen(app: ScraperApp) -> BatchScreen:
-    screen = next(s for s in app.screen_stack if isinstance(s, BatchScreen))
-    return screen
-
-
-def finished(app: ScraperApp) -> bool:
-    return app.session is not None and not app.session.running and app.session.status is not None
-
-
-def row_state(app: ScraperApp, domain: str) -> str:
-    """The state cell of a domain's row, as displayed."""
-    table = batch_screen(app).query_one(DomainTable)
-    session = app.session
-    assert session is not None
-    job_id = next(j for j, row in session.state.rows.items() if row.domain == domain)
-    return table.get_cell(job_id, "state").plain
-
-
-async def start(pilot: Pilot[Any]) -> ScraperApp:
-    """Press the Start key and wait for the batch screen."""
-    app = pilot.app
-    await pilot.press("f5")
-    await wait_for(pilot, lambda: isinstance(app.screen, BatchScreen))
-    return app  # type: ignore[return-value]
 
 
 async def test_rejected_lines_are_counted_live_as_you_type(tmp_path: Path) -> None:
@@ -549,7 +493,7 @@ async def test_demo_mode_serves_its_own_web(tmp_path: Path, demo_web: DemoWeb) -
 
 def test_the_event_sink_state_does_not_import_textual() -> None:
     """The sink records into plain state, and the table's view is plain too: no Textual."""
-    folder = Path(__file__).parent.parent / "tui_scraper" / "app"
+    folder = Path(__file__).parents[2] / "tui_scraper" / "app"
     code = (
         "import sys, types\n"
         # The package's __init__ builds the App; stand in for it so only these modules load.
@@ -566,48 +510,6 @@ def test_the_event_sink_state_does_not_import_textual() -> None:
 
 
 # -- the domain table, fed known events (no crawl) ------------------------------------
-
-FED_REASONS = ("frontier_exhausted", "max_pages", "domain_timeout")
-
-
-def feed_batch(
-    app: ScraperApp, *, finished: int, running: int, queued: int, failed_every: int = 5
-) -> BatchScreen:
-    """Show a batch screen over a session fed known events: `finished` domains ended
-    (every `failed_every`-th at its start page), `running` crawling, `queued` waiting."""
-    assert app.store is not None
-    total = finished + running + queued
-    parsed = parse_targets("\n".join(f"site-{index:02d}.example" for index in range(total)))
-    settings = Settings(max_pages=25, concurrency=max(running, 1))
-    batch = BatchService(app.store).new_batch(
-        settings, parsed, batch_id="fed00000-0000-4000-8000-000000000001"
-    )
-    session = BatchSession(batch, app.clock)
-    records = [new_domain_record(job) for job in make_jobs(session.batch_id, parsed.targets)]
-    state = session.state
-    state(BatchStarted(session.batch_id, settings.to_dict(), records, []))
-    for index, record in enumerate(records[: finished + running]):
-        job_id, domain = record["job_id"], record["domain"]
-        state(DomainStarted(job_id, domain, record["start_url"], "2025-01-01T10:00:00Z"))
-        if index >= finished:
-            state(PhaseChanged(job_id, domain, Phase.CRAWLING, ""))
-            state(FetchStarted(job_id, domain, f"https://{domain}/about"))
-            continue
-        failed = index % failed_every == failed_every - 1
-        done = dict(record)
-        done.update(
-            status="failed" if failed else "done",
-            stop_reason="start_failed" if failed else FED_REASONS[index % 3],
-            error="HTTP 404" if failed else None,
-            pages_ok=0 if failed else 5,
-            pages_failed=1 if failed else 0,
-        )
-        state(DomainFinished(job_id, domain, done))  # type: ignore[arg-type]
-    session.running = True  # as if its runner were crawling (the controls show)
-    app.session = session
-    screen = BatchScreen(session)
-    app.push_screen(screen)
-    return screen
 
 
 def running_domains(app: ScraperApp) -> list[str]:

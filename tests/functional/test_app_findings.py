@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.conftest import demo_settings
-from tests.test_app import NORMAL, SIZE, finished, make_test_app, screen_text, start, wait_for
-from tests.test_app_snapshots import snapshot_app, wait_finished
+from tests.helpers.app import NORMAL, SIZE, finished, make_test_app, screen_text, start, wait_for
+from tests.helpers.demo import demo_settings
+from tests.helpers.snapshots import snapshot_app, wait_finished
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.compare import CompareScreen
 from tui_scraper.app.screens.domain import DomainScreen

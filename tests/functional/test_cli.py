@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import assert_one_line_error, free_port, run_cli
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.store import Store
-
-CLI = [sys.executable, "-m", "tui_scraper"]
-
-
-async def run_cli(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *CLI,
-        *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(120):
-        out, err = await process.communicate(stdin)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
-def assert_one_line_error(stderr: str, expected: str) -> None:
-    assert "Traceback" not in stderr
-    last = stderr.strip().splitlines()[-1]
-    assert last.startswith("tui-scraper: error:"), stderr
-    assert expected in last, stderr
-
-
-def free_port() -> int:
-    """A loopback port with nothing listening on it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def test_only_invalid_lines_exit_2(tmp_path: Path) -> None:

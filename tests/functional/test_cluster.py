@@ -14,9 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import demo_settings
-from tests.polling import until_async
-from tests.test_app import (
+from tests.helpers.app import (
     DONE_WORDS,
     NORMAL,
     SIZE,
@@ -27,8 +25,10 @@ from tests.test_app import (
     start,
     wait_for,
 )
-from tests.test_cli import assert_one_line_error, run_cli
-from tests.test_store import FINISHED, check_store, crawl_args, start_cli
+from tests.helpers.cli import assert_one_line_error, crawl_args, run_cli, start_cli
+from tests.helpers.demo import demo_settings
+from tests.helpers.polling import until_async
+from tests.helpers.store import FINISHED, check_store
 from tui_scraper.cluster import DaskPlace
 from tui_scraper.cluster.worker import paused_here
 from tui_scraper.demo import DemoServer, DemoWeb

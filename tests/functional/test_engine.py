@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import BatchRun, demo_network, demo_settings, run_batch
+from tests.helpers.demo import BatchRun, demo_network, demo_settings, run_batch
 from tui_scraper.demo import DemoServer, DemoSite, DemoStats, DemoWeb, build_demo_web
 from tui_scraper.demo.sites import PRIVATE_REDIRECT_KINDS, TLS_FAILING_KINDS
 from tui_scraper.engine.events import (

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tests.conftest import demo_settings
+from tests.helpers.demo import demo_settings
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine.events import fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs

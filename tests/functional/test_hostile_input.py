@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.test_cli import free_port
+from tests.helpers.cli import free_port
 
 CLI = [sys.executable, "-m", "tui_scraper"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run_cli
+from tests.helpers.cli import run_cli
 from tui_scraper.store import Store
 
 PAGES = {

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import assert_one_line_error, free_port, run_cli
-from tests.test_store import batch_domains_of, crawl_args, page_record, start_cli, write_batch
+from tests.helpers.cli import assert_one_line_error, crawl_args, free_port, run_cli, start_cli
+from tests.helpers.store import batch_domains_of, page_record, write_batch
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.store import Store, StoreError
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from tests.conftest import demo_settings, run_batch
+from tests.helpers.demo import demo_settings, run_batch
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine.parse import InlineParser, ProcessPageParser
 

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.conftest import demo_settings, run_batch
+from tests.helpers.demo import demo_settings, run_batch
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine import parse as parse_module
 from tui_scraper.engine.events import (

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.conftest import run_batch
+from tests.helpers.demo import run_batch
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine.events import DomainStatus
 from tui_scraper.settings import Settings

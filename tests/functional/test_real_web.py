@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import demo_network, demo_settings, run_batch
+from tests.helpers.demo import demo_network, demo_settings, run_batch
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.demo.sites import COOKIE_WALL_COOKIE, KIND_NORMAL
 from tui_scraper.engine.addresses import AddressPolicy, is_private_address

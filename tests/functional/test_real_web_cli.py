@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import CLI, assert_one_line_error, run_cli
+from tests.helpers.cli import CLI, assert_one_line_error, run_cli
 from tui_scraper.demo import DemoServer, DemoWeb
 
 

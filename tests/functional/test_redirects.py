@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from tests.conftest import run_batch
+from tests.helpers.demo import run_batch
 from tui_scraper.engine.events import DomainStatus, RequestRetrying
 from tui_scraper.settings import Settings
 

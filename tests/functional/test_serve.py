@@ -26,8 +26,8 @@ import pytest
 from playwright.async_api import Page, WebSocket, async_playwright
 from yarl import URL
 
-from tests.polling import until_async
-from tests.test_app import SIZE, finished, wait_for
+from tests.helpers.app import SIZE, finished, wait_for
+from tests.helpers.polling import until_async
 from tui_scraper.app import make_app
 from tui_scraper.cli import build_parser, main
 from tui_scraper.demo import DemoServer, DemoWeb
@@ -51,7 +51,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = Path(__file__).resolve().parent.parent / "screenshots" / "browser.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "screenshots" / "browser.png"
 MAX_SESSIONS = 3
 START_TIMEOUT = 60.0
 

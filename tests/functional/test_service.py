@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_app import SIZE, finished, wait_for
-from tests.test_cli import run_cli
+from tests.helpers.app import SIZE, finished, wait_for
+from tests.helpers.cli import run_cli
 from tui_scraper.app import make_app
 from tui_scraper.demo import build_demo_web
 from tui_scraper.engine.events import BatchStatus, FetchStarted
@@ -87,7 +87,7 @@ async def test_a_demo_batch_resumes_against_its_own_web(tmp_path: Path) -> None:
 
 def test_no_front_end_wires_a_batch_itself() -> None:
     """The runner and the store writer are made in the service alone (and the runner factory)."""
-    package = Path(__file__).resolve().parent.parent / "tui_scraper"
+    package = Path(__file__).resolve().parents[2] / "tui_scraper"
     makers = {
         "StoreWriter(": {"service.py"},
         "BatchRunner(": {"runners.py"},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import assert_one_line_error, free_port, run_cli
+from tests.helpers.cli import assert_one_line_error, free_port, run_cli
 from tui_scraper.cli import build_parser
 from tui_scraper.engine.crawl import DomainJob, new_domain_record
 from tui_scraper.engine.events import BatchStarted

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.polling import until
+from tests.helpers.polling import until
 from tui_scraper.store import Store, StoreError
 
 CLI = [sys.executable, "-m", "tui_scraper"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_store import page_record
+from tests.helpers.store import page_record
 from tui_scraper.engine.crawl import DomainJob, new_domain_record
 from tui_scraper.engine.events import (
     BatchFinished,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import demo_settings, run_batch
+from tests.helpers.demo import demo_settings, run_batch
 from tui_scraper.demo import DemoWeb
 from tui_scraper.demo.sites import CONTACT_TRICKS, DemoSite, cloudflare_hex
 from tui_scraper.engine.emails import _at_marks, decode_cfemail

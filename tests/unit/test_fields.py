@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import demo_settings, run_batch
-from tests.store_helpers import store_batch
+from tests.helpers.demo import demo_settings, run_batch
+from tests.helpers.store import store_batch
 from tui_scraper.cli import main
 from tui_scraper.demo import DemoWeb
 from tui_scraper.engine.extract import extract
