@@ -3,7 +3,7 @@
 The app runs a real batch on its own demo server; the screens are made
 deterministic by a frozen clock (durations and rates show as 0 or '-'), a fixed
 batch id, one domain and one request at a time, and no cursor blink.
-Regenerate with `pytest tests/test_app_snapshots.py --snapshot-update`.
+Regenerate with `pytest tests/functional/test_app_snapshots.py --snapshot-update`.
 """
 
 from __future__ import annotations

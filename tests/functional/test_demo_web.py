@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import re
 import signal
 import sys
 import time
@@ -18,51 +17,19 @@ from typing import Any
 
 import aiohttp
 import parsel
-import phonenumbers
 import pytest
-from yarl import URL
 
-from tui_scraper.demo import DemoServer, DemoWeb, build_demo_web, build_perf_web
+from tests.helpers.reader import (
+    assert_truth_matches_html,
+)
+from tui_scraper.demo import DemoServer, DemoWeb, build_perf_web
 from tui_scraper.demo.sites import (
     CP1252_SPECIAL,
     HUGE_PATH,
     MARKUP_H1,
     MARKUP_TITLE,
-    MISBEHAVING_KINDS,
-    DemoPage,
-    DemoSite,
-    canonical_url,
     collapse,
 )
-
-SOCIAL_HOSTS = (
-    "twitter.com",
-    "x.com",
-    "facebook.com",
-    "linkedin.com",
-    "instagram.com",
-    "youtube.com",
-    "github.com",
-    "tiktok.com",
-)
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-SPELLED_RE = re.compile(r"([\w.+-]+) ?(?:\[at\]|\(at\)) ?([\w-]+(?:(?: ?\[dot\] ?|\.)[\w-]+)+)")
-DOT_WORD_RE = re.compile(r" ?\[dot\] ?")
-ASSET_SUFFIXES = (".png", ".webp", ".jpg")
-
-
-def decode_cloudflare(hex_text: str) -> str:
-    """Cloudflare's email protection undone: the first byte is the XOR key of the rest."""
-    data = bytes.fromhex(hex_text)
-    return bytes(b ^ data[0] for b in data[1:]).decode()
-
-
-LOWER = "translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-
-
-@pytest.fixture(scope="module")
-def demo_web() -> DemoWeb:
-    return build_demo_web()
 
 
 @pytest.fixture
@@ -88,188 +55,7 @@ def fetch(
 # --------------------------------------------------------------------------- a reference reader
 
 
-# Block-level elements of the HTML standard's default style sheet (those the demo writes).
-READER_BLOCKS = frozenset({"div", "p", "li", "ul", "td", "tr", "table", "address", "section"})
-
-
-def reader_text(element: Any) -> str:
-    """An element's text as a reader sees it: breaks at block edges and <br>, else run on."""
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str):
-                block = child.tag in READER_BLOCKS or child.tag == "br"
-                parts.append(" " if block else "")
-                walk(child)
-                parts.append(" " if block else "")
-            parts.append(child.tail or "")
-
-    walk(element)
-    return collapse("".join(parts))
-
-
-def _dedupe(items: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def read_like_the_spec(page: DemoPage, site: DemoSite) -> dict[str, object]:
-    """Extract a page the way the spec's rules say, independently of the generator."""
-    sel = parsel.Selector(text=page.html())
-    titles = sel.xpath("//title")
-    h1s = (reader_text(h.root) for h in sel.xpath("//h1"))
-    internal: list[str] = []
-    external: list[str] = []
-    socials: list[str] = []
-    emails: set[str] = set()
-    phones: set[str] = set()
-    for encoded in sel.xpath("//@data-cfemail").getall():
-        emails.add(decode_cloudflare(encoded))
-    for href in sel.xpath("//a/@href").getall():
-        scheme = href.split(":", 1)[0].lower()
-        if href.startswith("/cdn-cgi/l/email-protection"):
-            if "#" in href:  # a disguised mailto link, not a page
-                emails.add(decode_cloudflare(href.split("#", 1)[1]))
-        elif scheme == "mailto":
-            emails.add(href[7:].split("?", 1)[0])
-        elif scheme == "tel":
-            number = phonenumbers.parse(href[4:], None)
-            phones.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-        elif scheme != "javascript":
-            url = canonical_url(href, page.url)
-            host = URL(url).host or ""
-            if host in (site.host, site.canonical_host):
-                internal.append(url)
-            else:
-                external.append(url)
-                if any(host == d or host.endswith("." + d) for d in SOCIAL_HOSTS):
-                    socials.append(href)
-    text = " ".join(sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
-    emails.update(e for e in EMAIL_RE.findall(text) if not e.endswith(ASSET_SUFFIXES))
-    for local, domain in SPELLED_RE.findall(text):
-        emails.add(local + "@" + DOT_WORD_RE.sub(".", domain))
-    for region in ("GB", "US"):  # stray digits must not read as phones in either
-        for match in phonenumbers.PhoneNumberMatcher(text, region):
-            phones.add(
-                phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-            )
-    return {
-        "title": (collapse("".join(titles[0].xpath(".//text()").getall())) or None)
-        if titles
-        else None,
-        "meta_description": sel.xpath(f"//meta[{LOWER}='description'][1]/@content").get(),
-        "h1": tuple(h for h in h1s if h),
-        "internal_links": _dedupe(internal),
-        "external_links": _dedupe(external),
-        "socials": _dedupe(socials),
-        "emails": emails,
-        "phones": phones,
-        "lang": sel.xpath("/html/@lang").get(),
-        "canonical": sel.xpath("//link[@rel='canonical']/@href").get(),
-    }
-
-
-def assert_truth_matches_html(page: DemoPage, site: DemoSite) -> None:
-    got = read_like_the_spec(page, site)
-    for name, value in got.items():
-        want = getattr(page, name)
-        if name in ("emails", "phones"):
-            want = set(want)
-        assert value == want, f"{site.host}{page.path}: {name}"
-
-
 # --------------------------------------------------------------------------- the truth
-
-
-def test_truth_matches_the_html(demo_web: DemoWeb) -> None:
-    checked = 0
-    for site in demo_web.sites.values():
-        pages = list(site.pages.values())
-        if site.kind == "big":
-            pages = [site.pages[p] for p in ("/", "/products?page=50", "/product/4949")]
-        if site.kind == "calendar_trap":
-            months = (site.page(p) for p in ("/calendar/2026/11", "/calendar/9999/12"))
-            pages += [page for page in months if page is not None]
-        for page in pages:
-            if page.is_html and not page.stream_bytes:
-                assert_truth_matches_html(page, site)
-                checked += 1
-    assert checked > 400
-
-
-def test_web_shape(demo_web: DemoWeb) -> None:
-    kinds = [site.kind for site in demo_web.sites.values()]
-    normal = [s for s in demo_web.sites.values() if s.kind in ("normal", "www_redirect")]
-    assert 25 <= len(normal) <= 35
-    assert all(5 <= len(site.pages) <= 30 for site in normal)
-    assert sorted(set(kinds) - {"normal", "www_redirect"}) == sorted(MISBEHAVING_KINDS)
-    assert kinds.count("www_redirect") == 1
-    assert demo_web.demo_domains() == list(demo_web.sites)
-    assert all(host.endswith(".test") for host in demo_web.demo_domains())
-    assert {"acme-plumbing.test", "northwind-bakery.test"} <= set(demo_web.sites)
-    www = demo_web.by_kind("www_redirect")
-    assert www.canonical_host == f"www.{www.host}"
-    assert demo_web.site(f"WWW.{www.host}:80") is www
-    with pytest.raises(KeyError):
-        demo_web.site("nowhere.test")
-    # Fictional numbers only, each used by one site.
-    owners: dict[str, str] = {}
-    for site in normal:
-        for page in site.pages.values():
-            for phone in page.phones:
-                assert re.fullmatch(r"\+(442079460\d{3}|120255501\d{2}|4930901820\d{2})", phone)
-                assert owners.setdefault(phone, site.host) == site.host
-    features = {
-        "robots": any(s.robots_txt and s.disallowed_prefixes for s in normal),
-        "sitemap": any(s.sitemap_only_paths for s in normal),
-        "broken": any(s.broken_paths for s in normal),
-        "two_h1": any(len(p.h1) > 1 for s in normal for p in s.pages.values()),
-        "mailto_subject": any("?subject=" in p.html() for s in normal for p in s.pages.values()),
-        "social": any(p.socials for s in normal for p in s.pages.values()),
-    }
-    assert all(features.values()), features
-
-
-def test_same_seed_same_truth() -> None:
-    first, again, other = build_demo_web(7), build_demo_web(7), build_demo_web(8)
-    assert list(first.sites) == list(again.sites)
-    for host, site in first.sites.items():
-        twin = again.sites[host]
-        if site.kind == "big":  # 5,000 lazy pages: compare a sample
-            for path in ("/", "/products?page=7", "/product/321"):
-                assert site.pages[path] == twin.pages[path]
-        else:
-            assert site == twin
-    assert set(first.sites) != set(other.sites)  # another seed names other businesses
-
-
-def test_sitemap_only_pages_are_not_linked(demo_web: DemoWeb) -> None:
-    with_sitemaps = [s for s in demo_web.sites.values() if s.sitemap_only_paths]
-    assert with_sitemaps
-    for site in with_sitemaps:
-        linked = {link for page in site.pages.values() for link in page.internal_links}
-        for path in site.sitemap_only_paths:
-            assert site.pages[path].status == 200
-            assert site.url(path) not in linked
-            assert path not in site.reachable_paths(use_sitemaps=False)
-            assert path in site.reachable_paths()
-
-
-def test_big_site_and_calendar_trap(demo_web: DemoWeb) -> None:
-    big = demo_web.by_kind("big")
-    assert len(big.pages) == 5000
-    assert len(big.reachable_paths()) == 5000
-    calendar = demo_web.by_kind("calendar_trap")
-    assert calendar.infinite
-    page = calendar.page("/calendar/2026/11")
-    assert page is not None
-    assert calendar.url("/calendar/2026/12") in page.internal_links
-    assert calendar.url("/calendar/2026/10") in page.internal_links
-    assert calendar.url("/calendar/2026/11") in calendar.pages["/"].internal_links
-    assert calendar.page("/calendar/5000/01") is not None
-    with pytest.raises(ValueError):
-        calendar.reachable_paths()
 
 
 # --------------------------------------------------------------------------- the server
@@ -529,25 +315,6 @@ async def test_perf_web_is_cheap_and_pages_are_the_size_asked(
     assert page.body == body
     assert_truth_matches_html(page, web.site("perf-0042.test"))
     assert 20 <= body.count(b"<a href=") <= 40
-
-
-def test_perf_web_pages_are_reachable_breadth_first() -> None:
-    web = build_perf_web(200, 50, page_bytes=3_000)
-    for host in ("perf-0001.test", "perf-0117.test", "perf-0200.test"):
-        site = web.site(host)
-        depth = {"/": 0}
-        frontier = ["/"]
-        while frontier:
-            path = frontier.pop(0)
-            for link in site.pages[path].internal_links:
-                target = site.path_of(link)
-                assert target is not None and target in site.pages
-                if target not in depth:
-                    depth[target] = depth[path] + 1
-                    frontier.append(target)
-        assert len(depth) == 50
-        assert max(depth.values()) <= 3
-    assert build_perf_web(3, 4).site("perf-0002.test").pages["/p/3"].title
 
 
 async def test_standalone_runner() -> None:

@@ -83,11 +83,3 @@ async def test_non_utf8_file_gives_a_recorded_batch(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert code == 3, err
     assert stored_batch(db)["domains"] == [closed.decode()]
-
-
-def test_lone_surrogates_are_rejected_as_replacement_characters() -> None:
-    from tui_scraper.targets import Rejection, parse_targets
-
-    parsed = parse_targets("\ud800.com\nok.test")
-    assert parsed.rejected == [Rejection(1, "\ufffd.com", "holds bytes that are not UTF-8 text")]
-    assert [t.domain for t in parsed.targets] == ["ok.test"]

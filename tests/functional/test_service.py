@@ -83,20 +83,3 @@ async def test_a_demo_batch_resumes_against_its_own_web(tmp_path: Path) -> None:
         [record] = store.batch_domains(batch.batch_id)
     # It reached the demo web (a hanging site), not a name that resolves nowhere.
     assert record["error"] == f"timeout after 0.5s, 3 tries ({hanging})"
-
-
-def test_no_front_end_wires_a_batch_itself() -> None:
-    """The runner and the store writer are made in the service alone (and the runner factory)."""
-    package = Path(__file__).resolve().parents[2] / "tui_scraper"
-    makers = {
-        "StoreWriter(": {"service.py"},
-        "BatchRunner(": {"runners.py"},
-    }
-    for needle, allowed in makers.items():
-        found = {
-            path.name
-            for path in package.rglob("*.py")
-            if needle in path.read_text(encoding="utf-8")
-            and f"class {needle[:-1]}" not in path.read_text(encoding="utf-8")
-        }
-        assert found == allowed, (needle, found)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.hostile import HOSTILE
 from tests.helpers.store import page_record
 from tui_scraper.engine.crawl import DomainJob, new_domain_record
 from tui_scraper.engine.events import (
@@ -29,8 +30,6 @@ from tui_scraper.targets import parse_targets
 
 CLI = [sys.executable, "-m", "tui_scraper"]
 BATCH_ID = "c" * 8 + "-0000-4000-8000-" + "0" * 12
-# An OSC title change, a bell, a C1 CSI, DEL, a right-to-left override, an isolate.
-HOSTILE = "A\x1b]0;pwn\x07B\x9b31m\x7f\u202eevil\u2066x\u2069\x85"
 # What must never appear in the bytes a terminal receives.
 RAW = [b"\x1b", b"\x07", b"\x7f", "\x9b".encode(), "\x85".encode(), "\u202e".encode()]
 RAW += ["\u2066".encode(), "\u2069".encode()]
@@ -146,17 +145,3 @@ def test_a_file_written_with_o_keeps_the_text_as_stored(db: Path, tmp_path: Path
     text = out.read_text(encoding="utf-8")
     assert "\x9b31m\x7f\u202eevil\u2066" in text  # C1, DEL, bidi as stored (C0 JSON-escaped)
     assert json.loads(out.read_text(encoding="utf-8"))["title"] == HOSTILE
-
-
-def test_one_escaping_function_covers_every_class() -> None:
-    from tui_scraper.text import safe_json, safe_text, safe_value
-
-    assert safe_text("\t\n\x00\x1b\x7f\x80\x9f\u202a\u202e\u2066\u2069\udcff") == (
-        "\t\\x0a\\x00\\x1b\\x7f\\x80\\x9f\\u202a\\u202e\\u2066\\u2069\\udcff"
-    )
-    assert safe_text("a\nb", keep_newlines=True) == "a\nb"
-    assert safe_value({"k\x1b": [["\x9b"], {"x": "\u202e"}], "n": 1}) == {
-        "k\\x1b": [["\\x9b"], {"x": "\\u202e"}],
-        "n": 1,
-    }
-    assert json.loads(safe_json(json.dumps({"t": HOSTILE}, ensure_ascii=False))) == {"t": HOSTILE}

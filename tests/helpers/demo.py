@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_scraper.demo import DemoServer
+from tui_scraper.demo import DemoServer, DemoWeb
+from tui_scraper.demo.sites import DemoSite
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import (
     BatchStatus,
@@ -83,3 +84,26 @@ async def run_batch(
         elif isinstance(event, PageFetched):
             run.pages.setdefault(event.domain, []).append(event.page)
     return run
+
+
+def trick_sites(web: DemoWeb) -> dict[str, DemoSite]:
+    """The business site of each contact trick, by trick."""
+    sites = (s for s in web.sites.values() if s.kind in ("normal", "www_redirect"))
+    by_trick = {_trick_of(site): site for site in sites}
+    by_trick.pop("", None)
+    return by_trick
+
+
+def _trick_of(site: DemoSite) -> str:
+    html = site.pages["/contact"].html()
+    if "data-cfemail" in html:
+        return "cloudflare_span"
+    if "/cdn-cgi/l/email-protection#" in html:
+        return "cloudflare_link"
+    if "[at]" in html:
+        return "spelled_brackets"
+    if "(at)" in html:
+        return "spelled_parens"
+    if "logo@2x.png" in html:
+        return "asset_names"
+    return ""
