@@ -83,11 +83,23 @@ def only_rejection(text: str) -> Rejection:
             "https://xn--r8jz45g.xn--zckzah/",
             False,
         ),
-        ("\u4f8b\u3048\u3002\u30c6\u30b9\u30c8", "xn--r8jz45g.xn--zckzah", None, False),
-        ("https://b\u00fccher.de/b\u00fccher", "xn--bcher-kva.de", None, True),
-        ("stra\u00dfe.de", "xn--strae-oqa.de", None, False),  # IDNA 2008: no ss mapping
-        ("\u2603.net", "xn--n3h.net", None, False),  # IDNA 2003 fallback (emoji domains)
-        ("xn--bcher-kva.de", "xn--bcher-kva.de", None, False),
+        (
+            "\u4f8b\u3048\u3002\u30c6\u30b9\u30c8",  # an ideographic full stop
+            "xn--r8jz45g.xn--zckzah",
+            "https://xn--r8jz45g.xn--zckzah/",
+            False,
+        ),
+        (
+            "https://b\u00fccher.de/b\u00fccher",
+            "xn--bcher-kva.de",
+            "https://xn--bcher-kva.de/b%C3%BCcher",
+            True,
+        ),
+        # IDNA 2008: no ss mapping.
+        ("stra\u00dfe.de", "xn--strae-oqa.de", "https://xn--strae-oqa.de/", False),
+        # IDNA 2003 fallback (emoji domains).
+        ("\u2603.net", "xn--n3h.net", "https://xn--n3h.net/", False),
+        ("xn--bcher-kva.de", "xn--bcher-kva.de", "https://xn--bcher-kva.de/", False),
         # IP addresses.
         ("192.168.1.10", "192.168.1.10", "https://192.168.1.10/", False),
         ("http://127.0.0.1:8000/", "127.0.0.1:8000", "http://127.0.0.1:8000/", True),
@@ -97,16 +109,39 @@ def only_rejection(text: str) -> Rejection:
         ("2001:db8::1", "[2001:db8::1]", "https://[2001:db8::1]/", False),
     ],
 )
-def test_accepted(entry: str, domain: str, start_url: str | None, explicit: bool) -> None:
+def test_accepted(entry: str, domain: str, start_url: str, explicit: bool) -> None:
     target = only_target(entry)
     assert target.domain == domain
     assert target.input == entry.strip()
     assert target.line == 1
     assert target.explicit_scheme is explicit
-    assert target.start_url == (start_url or target.start_url)
+    assert target.start_url == start_url
     # The start URL is already canonical, and its host is the target's domain.
     assert urls.canonicalize(target.start_url) == target.start_url
     assert urls.host_of(target.start_url) == target.domain
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "b\u00fccher.de",
+        "B\u00dcCHER.DE",
+        "\u4f8b\u3048.\u30c6\u30b9\u30c8",
+        "\u4f8b\u3048\u3002\u30c6\u30b9\u30c8",
+        "stra\u00dfe.de",
+        "\u2603.net",
+    ],
+)
+def test_idn_domain_is_the_punycode_of_each_label(entry: str) -> None:
+    """The punycode of the table above, derived apart from the parser: RFC 3492 per label."""
+    labels = re.split("[.\u3002]", entry.lower())
+    expected = ".".join(
+        label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+        for label in labels
+    )
+    target = only_target(entry)
+    assert target.domain == expected
+    assert target.start_url == f"https://{expected}/"
 
 
 def test_idna_start_url_path() -> None:
