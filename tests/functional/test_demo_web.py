@@ -22,6 +22,7 @@ import pytest
 from tests.helpers.reader import (
     assert_truth_matches_html,
 )
+from tests.helpers.requestlog import arrivals_between
 from tui_scraper.demo import DemoServer, DemoWeb, build_perf_web
 from tui_scraper.demo.sites import (
     CP1252_SPECIAL,
@@ -105,8 +106,14 @@ async def test_counters_and_hosts_in_flight(
         assert first.path_counts["/about"] == 1
         # www. and the bare host are one site in the counters.
         assert stats.host(hosts[2]) is stats.host(hosts[2].removeprefix("www."))
-        with pytest.raises(TimeoutError):
-            await server.wait_until(lambda s: s.total_requests > 4, timeout=0.05)
+        # The timestamped log holds these four requests and nothing else.
+        logged = arrivals_between(stats, 0.0, time.monotonic(), besides=())
+        assert sorted((host, path) for host, path, _at in logged) == sorted(
+            [(host, "/about") for host in hosts] + [(hosts[0], "/contact")]
+        )
+        # A condition that never holds ends in a TimeoutError that shows the counters.
+        with pytest.raises(TimeoutError, match="total_requests=4"):
+            await server.wait_until(lambda s: False, timeout=0.05)
         server.reset()
         assert server.stats.total_requests == 0
         assert server.stats.max_hosts_in_flight == 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 
 import pytest
 
 from tests.helpers.demo import demo_settings, run_batch
+from tests.helpers.requestlog import arrivals_between, probe
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine import parse as parse_module
 from tui_scraper.engine.events import (
@@ -61,11 +63,13 @@ async def test_pause_stops_new_requests_and_resume_continues(demo_web: DemoWeb) 
             await server.wait_until(lambda s: s.total_requests >= 10, 10)
             runner.pause()
             await server.wait_until(lambda s: s.in_flight == 0, 10)
-            paused_at = server.stats.total_requests
-            with pytest.raises(TimeoutError):  # nothing new may arrive while paused
-                await server.wait_until(lambda s: s.total_requests > paused_at, 0.5)
+            paused_at = time.monotonic()
+            # Eleven probe requests at 50 ms each keep arriving: none from the batch may.
+            _first, last_probe = await probe(server, count=11)
+            assert arrivals_between(server.stats, paused_at, last_probe) == []
+            asked = server.stats.total_requests
             runner.resume()
-            await server.wait_until(lambda s: s.total_requests > paused_at, 10)
+            await server.wait_until(lambda s: s.total_requests > asked, 10)
 
         run = await run_batch(settings, normal_hosts(demo_web, 5), during=pause_and_resume)
     assert run.status == BatchStatus.COMPLETED
@@ -242,15 +246,17 @@ async def test_time_paused_does_not_count_against_domain_timeout(demo_web: DemoW
             await server.wait_until(lambda s: s.total_requests >= 3, 10)
             runner.pause()
             await server.wait_until(lambda s: s.in_flight == 0, 10)
-            before_pause = server.stats.total_requests
-            with pytest.raises(TimeoutError):  # paused longer than the whole budget
-                await server.wait_until(lambda s: s.total_requests > before_pause, 1.5)
+            paused_at = time.monotonic()
+            # Paused longer than the whole budget: the probe's requests span 1.5 s meanwhile.
+            _first, last_probe = await probe(server, span=1.5)
+            assert arrivals_between(server.stats, paused_at, last_probe) == []
+            before_pause = server.stats.host(slow).requests
             runner.resume()
 
         run = await run_batch(settings, [slow], during=hold_a_pause)
     record = run.records[slow]
     assert record["stop_reason"] == StopReason.DOMAIN_TIMEOUT
-    assert server.stats.total_requests >= before_pause + 2  # the budget left still ran
+    assert server.stats.host(slow).requests >= before_pause + 2  # the budget left still ran
 
 
 async def test_delay_spaces_requests_to_one_domain(demo_web: DemoWeb) -> None:
