@@ -385,7 +385,7 @@ def _check_invariants(text: str) -> None:
         assert target.start_url.startswith(("http://", "https://"))
         assert target.start_url.isascii()
         assert urls.host_of(target.start_url) == target.domain
-        assert urls.canonicalize(target.start_url) is not None
+        assert urls.canonicalize(target.start_url) == target.start_url
     for rejection in parsed.rejected:
         assert 1 <= rejection.line <= lines
         assert rejection.reason
