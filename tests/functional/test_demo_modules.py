@@ -17,6 +17,9 @@ import sys
 
 import aiohttp
 
+from tests.helpers.digest import web_digest
+from tui_scraper.demo import build_demo_web
+
 
 def test_the_demo_web_imports_no_crawler_code() -> None:
     code = (
@@ -91,3 +94,10 @@ async def test_counters_are_printed_when_the_server_stops() -> None:
 
 async def test_without_counters_only_the_facts_are_printed() -> None:
     assert len(await _serve_and_stop()) == 1
+
+
+DEMO_WEB_7 = "e89ef604af17ffb0993c64412b4390bd33b0a6e482bb9ac5107fa5f029360bcb"
+
+
+def test_demo_web_of_seed_7_is_unchanged() -> None:
+    assert web_digest(build_demo_web(7)) == DEMO_WEB_7

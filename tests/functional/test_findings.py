@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -213,3 +215,40 @@ def test_report_refuses_to_write_into_the_store(
         assert "part of the store" in capsys.readouterr().err
     assert Path(db).read_bytes() == before
     assert main(["report", "nope", "--db", db]) == 2
+
+
+def synthetic_pages(domains: int, per_domain: int) -> Iterator[dict[str, Any]]:
+    for d in range(domains):
+        for n in range(per_domain):
+            yield {
+                "job_id": f"job-{d}",
+                "domain": f"site{d}.test",
+                "url": f"http://site{d}.test/{n}",
+                "final_url": f"http://site{d}.test/{n}",
+                "status": 200,
+                "content_type": "text/html",
+                "title": f"Page {n}",
+                "meta_description": None,  # every page a finding: 100,000 of them
+                "h1": [f"Page {n}"],
+                "redirects": [],
+            }
+
+
+def test_a_100000_page_batch_is_reported_in_small_memory() -> None:
+    domains, per_domain = 1000, 100
+    records = [
+        {"job_id": f"job-{d}", "domain": f"site{d}.test", "status": "done",
+         "pages_ok": per_domain, "pages_failed": 0, "emails": ["a@b.test"], "phones": [],
+         "robots": {"found": False, "disallowed": 0}, "start_url": f"https://site{d}.test/",
+         "final_url": f"https://site{d}.test/"}
+        for d in range(domains)
+    ]  # fmt: skip
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in batch_findings(records, synthetic_pages(domains, per_domain)))  # type: ignore[arg-type]
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == domains * per_domain
+    # Holding the pages or the findings would take tens of MB; one domain's state is small.
+    assert peak < 3_000_000, peak

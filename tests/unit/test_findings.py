@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tracemalloc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +11,6 @@ import pytest
 from tui_scraper.findings import (
     Finding,
     FindingKind,
-    batch_findings,
     write_findings,
 )
 
@@ -36,43 +33,6 @@ def test_csv_is_formula_safe_and_terminal_output_escaped() -> None:
         write_findings(findings, fmt, shown, terminal=True)
         assert "\x1b" not in shown.getvalue() and "\x07" not in shown.getvalue()
         assert "\\x1b" in shown.getvalue()
-
-
-def synthetic_pages(domains: int, per_domain: int) -> Iterator[dict[str, Any]]:
-    for d in range(domains):
-        for n in range(per_domain):
-            yield {
-                "job_id": f"job-{d}",
-                "domain": f"site{d}.test",
-                "url": f"http://site{d}.test/{n}",
-                "final_url": f"http://site{d}.test/{n}",
-                "status": 200,
-                "content_type": "text/html",
-                "title": f"Page {n}",
-                "meta_description": None,  # every page a finding: 100,000 of them
-                "h1": [f"Page {n}"],
-                "redirects": [],
-            }
-
-
-def test_a_100000_page_batch_is_reported_in_small_memory() -> None:
-    domains, per_domain = 1000, 100
-    records = [
-        {"job_id": f"job-{d}", "domain": f"site{d}.test", "status": "done",
-         "pages_ok": per_domain, "pages_failed": 0, "emails": ["a@b.test"], "phones": [],
-         "robots": {"found": False, "disallowed": 0}, "start_url": f"https://site{d}.test/",
-         "final_url": f"https://site{d}.test/"}
-        for d in range(domains)
-    ]  # fmt: skip
-    tracemalloc.start()
-    try:
-        count = sum(1 for _ in batch_findings(records, synthetic_pages(domains, per_domain)))  # type: ignore[arg-type]
-        _now, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert count == domains * per_domain
-    # Holding the pages or the findings would take tens of MB; one domain's state is small.
-    assert peak < 3_000_000, peak
 
 
 @pytest.mark.parametrize(

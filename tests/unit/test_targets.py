@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.targets import check_invariants
 from tui_scraper.engine import urls
 from tui_scraper.targets import ParsedTargets, Rejection, Target, parse_targets, site_key
 
@@ -324,72 +325,6 @@ def test_site_key_is_shared() -> None:
 
 # Property tests.
 
-_plausible = st.one_of(
-    st.sampled_from(
-        [
-            "example.com",
-            "WWW.Example.COM",
-            "https://example.com/some/path",
-            "http://host:8080",
-            "b\u00fccher.de",
-            "\u4f8b\u3048.\u30c6\u30b9\u30c8",
-            "not a domain!",
-            "ftp://x",
-            "http://",
-            "a..b",
-            "[::1]:8080",
-            "10.0.0.1",
-            "user:pw@x.com",
-            "# comment",
-            "x.com # trailing comment",
-            "a.com, b.com c.com",
-            "",
-            "   ",
-            "\x00",
-            "\ud800.de",
-            "localhost",
-            "example.com:99999",
-        ]
-    ),
-    st.from_regex(r"[a-zA-Z0-9-]{1,12}(\.[a-zA-Z0-9-]{1,12}){0,3}", fullmatch=True),
-    st.text(max_size=30),
-)
-
-_COMMENT = re.compile(r"(?:^|\s)#")
-
-
-def _entry_count(text: str) -> int:
-    """Entries the parser may see: separated tokens of each line before any comment."""
-    count = 0
-    for line in re.split(r"\r\n|\r|\n", text):
-        match = _COMMENT.search(line)
-        content = line[: match.start()] if match else line
-        count += len([token for token in re.split(r"[\s,]+", content) if token])
-    return count
-
-
-def _check_invariants(text: str) -> None:
-    parsed = parse_targets(text)
-    assert len(parsed.targets) + len(parsed.rejected) <= _entry_count(text)
-    lines = len(re.split(r"\r\n|\r|\n", text))
-    keys = [site_key(t.domain) for t in parsed.targets]
-    assert len(keys) == len(set(keys)), "duplicates were not merged"
-    previous = 0
-    for target in parsed.targets:
-        assert target.domain.isascii()
-        assert target.domain == target.domain.lower()
-        assert not target.domain.endswith(".")
-        assert 1 <= target.line <= lines
-        assert target.line >= previous, "targets are not in input order"
-        previous = target.line
-        assert target.start_url.startswith(("http://", "https://"))
-        assert target.start_url.isascii()
-        assert urls.host_of(target.start_url) == target.domain
-        assert urls.canonicalize(target.start_url) == target.start_url
-    for rejection in parsed.rejected:
-        assert 1 <= rejection.line <= lines
-        assert rejection.reason
-
 
 @settings(max_examples=500)
 @given(st.text())
@@ -399,17 +334,4 @@ def _check_invariants(text: str) -> None:
 @example("[" * 1000)
 @example("http://" + ":" * 1000)
 def test_never_raises_on_arbitrary_text(text: str) -> None:
-    _check_invariants(text)
-
-
-@settings(max_examples=500)
-@given(st.lists(_plausible, max_size=12), st.sampled_from(["\n", "\r\n", ", ", " "]))
-def test_never_raises_on_mixed_entries(entries: list[str], separator: str) -> None:
-    _check_invariants(separator.join(entries))
-
-
-@given(st.lists(_plausible, max_size=8))
-def test_every_accepted_entry_parses_alone_to_the_same_domain(entries: list[str]) -> None:
-    for target in parse_targets("\n".join(entries)).targets:
-        alone = parse_targets(target.input).targets
-        assert [t.domain for t in alone] == [target.domain]
+    check_invariants(text)
