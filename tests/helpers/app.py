@@ -29,7 +29,6 @@ from tui_scraper.targets import parse_targets
 
 SIZE = (80, 24)
 
-
 NORMAL = [
     "acme-plumbing.test",
     "lakeside-dental.test",
@@ -39,10 +38,8 @@ NORMAL = [
     "maple-pets.test",
 ]
 
-
 # A done domain's state: its stop reason in words.
 DONE_WORDS = ("all pages found", "page limit reached", "time limit reached")
-
 
 # Whatever the crawl does, a test fails in this time rather than hanging CI.
 TIMEOUT_S = 30.0

@@ -22,15 +22,11 @@ SOCIAL_HOSTS = (
     "tiktok.com",
 )
 
-
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-
 
 SPELLED_RE = re.compile(r"([\w.+-]+) ?(?:\[at\]|\(at\)) ?([\w-]+(?:(?: ?\[dot\] ?|\.)[\w-]+)+)")
 
-
 DOT_WORD_RE = re.compile(r" ?\[dot\] ?")
-
 
 ASSET_SUFFIXES = (".png", ".webp", ".jpg")
 
@@ -42,7 +38,6 @@ def decode_cloudflare(hex_text: str) -> str:
 
 
 LOWER = "translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-
 
 # Block-level elements of the HTML standard's default style sheet (those the demo writes).
 READER_BLOCKS = frozenset({"div", "p", "li", "ul", "td", "tr", "table", "address", "section"})

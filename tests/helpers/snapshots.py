@@ -14,9 +14,7 @@ from tui_scraper.settings import Settings
 
 DB = "snap.json"
 
-
 BATCH_ID = "5eed0000-0000-4000-8000-000000000001"
-
 
 DOMAINS = "\n".join(
     [
@@ -28,7 +26,6 @@ DOMAINS = "\n".join(
         "not a domain!",
     ]
 )
-
 
 SETTINGS = Settings(max_pages=5, concurrency=1, per_domain=1, timeout=5.0)
 
