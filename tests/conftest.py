@@ -1,30 +1,29 @@
-"""Shared fixtures: the demo web on 127.0.0.1 and helpers to run batches against it."""
+"""Shared fixtures: the demo web, the demo server on 127.0.0.1 serving it, and the rule
+that a test under tests/unit/ starts no server, no app, no process and opens no socket.
+
+The helpers that run batches against it live in tests/helpers/demo.py; they are
+re-exported here for tests written against their old home.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+import multiprocessing.process
+import socket
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 
-from tui_scraper.demo import DemoServer, DemoWeb, build_demo_web
-from tui_scraper.engine.connect import Network
-from tui_scraper.engine.events import (
-    BatchStatus,
-    DomainFinished,
-    DomainRecord,
-    Event,
-    PageFetched,
-    PageRecord,
+from tests.helpers.demo import (  # noqa: F401  (re-exported)
+    DEMO_SEED,
+    BatchRun,
+    demo_network,
+    demo_settings,
+    run_batch,
 )
-from tui_scraper.engine.parse import InlineParser, PageParser
-from tui_scraper.engine.pool import BatchRunner, make_jobs
-from tui_scraper.settings import Settings
-from tui_scraper.targets import parse_targets
-
-DEMO_SEED = 7
+from tui_scraper.demo import DemoServer, DemoWeb, build_demo_web
 
 
 @pytest.fixture(scope="session")
@@ -38,61 +37,32 @@ async def demo_server(demo_web: DemoWeb) -> Any:
         yield server
 
 
-def demo_settings(server: DemoServer, **changes: Any) -> Settings:
-    """Settings for a test batch on the demo web: short timeouts, every request to loopback."""
-    base = Settings(
-        timeout=2.0,
-        retries=2,
-        max_bytes=1_000_000,
-        connect_to=list(server.connect_to),
-        ca_bundle=server.ca_path,
-    )
-    return base.replace(**changes)
+UNIT_TESTS = Path(__file__).parent / "unit"
 
 
-def demo_network(server: DemoServer) -> Network:
-    """How the `demo` command reaches the demo web: its DNS server, its CA, port rules."""
-    return Network.from_facts(server.network_facts())
+def _refuse(what: str) -> Any:
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError(f"a unit test may not {what}: move it to tests/functional/")
+
+    return refused
 
 
-@dataclass
-class BatchRun:
-    """Everything a finished test batch produced."""
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_in_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under tests/unit/: no network socket, no subprocess, no app (what makes them fast)."""
+    if not request.node.path.is_relative_to(UNIT_TESTS):
+        return
+    for method in ("connect", "connect_ex", "bind"):
+        original = getattr(socket.socket, method)
 
-    status: BatchStatus
-    events: list[Event] = field(default_factory=list)
-    records: dict[str, DomainRecord] = field(default_factory=dict)
-    pages: dict[str, list[PageRecord]] = field(default_factory=dict)
-    runner: BatchRunner | None = None
+        def guarded(sock: socket.socket, *args: Any, _original: Any = original) -> Any:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                _refuse("open a network socket")()
+            return _original(sock, *args)
 
-    def record(self, domain: str) -> DomainRecord:
-        return self.records[domain]
-
-
-async def run_batch(
-    settings: Settings,
-    domains: Sequence[str],
-    *,
-    during: Callable[[BatchRunner], Awaitable[None]] | None = None,
-    timeout: float = 60.0,
-    parser: PageParser | None = None,
-    network: Network | None = None,
-) -> BatchRun:
-    """Run a batch on the demo web, collecting every event; `during` runs beside it."""
-    parsed = parse_targets("\n".join(domains))
-    assert not parsed.rejected, parsed.rejected
-    events: list[Event] = []
-    runner = BatchRunner(settings, events.append, parser=parser or InlineParser(), network=network)
-    jobs = make_jobs(runner.batch_id, parsed.targets)
-    async with asyncio.timeout(timeout):
-        batch = asyncio.create_task(runner.run(jobs))
-        if during is not None:
-            await during(runner)
-        status = await batch
-    run = BatchRun(status=status, events=events, runner=runner)
-    for event in events:
-        if isinstance(event, DomainFinished):
-            run.records[event.domain] = event.record
-        elif isinstance(event, PageFetched):
-            run.pages.setdefault(event.domain, []).append(event.page)
-    return run
+        monkeypatch.setattr(socket.socket, method, guarded)
+    monkeypatch.setattr(subprocess.Popen, "__init__", _refuse("start a process"))
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", _refuse("start a process"))
+    monkeypatch.setattr(App, "run_test", _refuse("run the app"))
