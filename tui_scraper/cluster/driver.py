@@ -23,7 +23,7 @@ import dask.config
 from distributed import Client, LocalCluster, Variable, as_completed
 from distributed import Future as DaskFuture
 
-from tui_scraper.cluster.wire import decode, unpack
+from tui_scraper.cluster.wire import FINISHED, decode, unpack
 from tui_scraper.cluster.worker import (
     BatchWorkerPlugin,
     crawl_task,
@@ -50,7 +50,7 @@ from tui_scraper.settings import SettingError, Settings, parse_cluster_address
 SLOTS_PER_WORKER = 64
 # How long the driver tries to reach a scheduler.
 CONNECT_S = 5.0
-# A finished attempt waits at most this long for event batches still on their way.
+# A task that returned waits at most this long for its run's last section.
 LATE_EVENTS_S = 5.0
 # A local cluster runs without what only a person watching a dashboard needs: each of these
 # wakes every process tens of times a second. The event log keeps few of the workers'
@@ -88,12 +88,14 @@ class _Attempt:
     control: DomainControl
     future: DaskFuture | None
     landed: asyncio.Future[None]
+    # The record its run sent last, after all the run's events.
+    record: asyncio.Future[DomainRecord] = dataclasses.field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
     run: str | None = None
-    batches: int = 0
     started_at: str | None = None
     pages_ok: int = 0
     pages_failed: int = 0
-    progress: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 class DaskPlace:
@@ -210,7 +212,7 @@ class DaskPlace:
     async def _attempt_result(self, key: str) -> DomainRecord:
         attempt = self._attempts[key]
         try:
-            result = await self._result_of(attempt)
+            record = await self._record_of(attempt)
         except asyncio.CancelledError:
             if attempt.control.cancelled:
                 return await self._stop(key, attempt)
@@ -221,23 +223,31 @@ class DaskPlace:
         except Exception:
             self._drop(key)  # the task failed (a bug, or its workers kept dying): the domain fails
             raise
-        return await self._finished(key, attempt, result)
+        return self._finished(key, attempt, record)
 
     @staticmethod
-    async def _result_of(attempt: _Attempt) -> dict[str, Any]:
-        await asyncio.shield(attempt.landed)  # a cancel must not cancel `landed` itself
+    async def _record_of(attempt: _Attempt) -> DomainRecord:
+        """The attempt's record, as its run's last section brings it after all its events.
+
+        The domain's slot is free then, before Dask reports the task done (and with no
+        round trip to fetch its result). A task that ends (fails, is cancelled) first
+        says so; one that returned while its last section is late gives its record.
+        """
+        # (asyncio.wait cancels neither future when this is cancelled)
+        await asyncio.wait({attempt.record, attempt.landed}, return_when=asyncio.FIRST_COMPLETED)
+        if attempt.record.done():
+            return attempt.record.result()
         assert attempt.future is not None
         result: dict[str, Any] = await attempt.future.result()
-        return result
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(LATE_EVENTS_S):
+                return await asyncio.shield(attempt.record)
+        late: DomainRecord = result["record"]
+        return late
 
-    async def _finished(self, key: str, attempt: _Attempt, result: dict[str, Any]) -> DomainRecord:
+    def _finished(self, key: str, attempt: _Attempt, record: DomainRecord) -> DomainRecord:
         # Held, a finished future makes Dask recompute it when the worker holding it dies.
-        self._release(attempt)
-        try:
-            await self._late_batches(attempt, result)  # the attempt still takes its events
-        finally:
-            self._drop(key)
-        record: DomainRecord = result["record"]
+        self._drop(key)
         self._sink(DomainFinished(attempt.job.job_id, attempt.job.target.domain, record))
         return record
 
@@ -251,7 +261,7 @@ class DaskPlace:
         self._steering["cancelled"].append(key)
         self._push_steering()
         if attempt.run is not None and attempt.future is not None:
-            waiter = asyncio.ensure_future(self._result_of(attempt))
+            waiter = asyncio.ensure_future(self._record_of(attempt))
             loop = asyncio.get_running_loop()
             deadline = loop.time() + STOP_WAIT_S
             while not waiter.done() and (left := deadline - loop.time()) > 0:
@@ -259,20 +269,12 @@ class DaskPlace:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait({waiter}, timeout=left)
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                return await self._finished(key, attempt, waiter.result())
+                return self._finished(key, attempt, waiter.result())
             waiter.cancel()
         if attempt.future is not None:  # never started, or stopped where it runs
             self._background(attempt.future.cancel())
         self._drop(key)
         return self._cancelled(attempt)
-
-    async def _late_batches(self, attempt: _Attempt, result: dict[str, Any]) -> None:
-        """Wait (briefly) for the event batches the run sent before it returned."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(LATE_EVENTS_S):
-                while attempt.run != result["run"] or attempt.batches < result["batches"]:
-                    attempt.progress.clear()
-                    await attempt.progress.wait()
 
     def _drop(self, key: str) -> None:
         """Forget an attempt: its future, and any event of it still to come."""
@@ -314,18 +316,20 @@ class DaskPlace:
             if run != attempt.run:
                 if seq != 0:
                     continue  # the rest of a run that was replaced
-                attempt.run, attempt.batches = run, 0  # a (re)started run
-            attempt.batches += 1
+                attempt.run = run  # a (re)started run
             job_id, domain = attempt.job.job_id, attempt.job.target.domain
             sink = self._sink
             for item in items:
+                if item[0] == FINISHED:
+                    if not attempt.record.done():
+                        attempt.record.set_result(item[1])
+                    continue
                 event = decode(item, job_id, domain)
                 if type(event) is PageFetched:
                     attempt.pages_ok, attempt.pages_failed = event.pages_done, event.pages_failed
                 elif type(event) is DomainStarted:
                     attempt.started_at = event.started_at
                 sink(event)
-            attempt.progress.set()
 
     # -- steering ---------------------------------------------------------------
 

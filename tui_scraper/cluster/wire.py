@@ -53,6 +53,8 @@ def _reader(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
 
 _FIELDS = {cls: _reader(cls) for cls in DOMAIN_EVENTS}
 _PHASE_CHANGED = _CODES[PhaseChanged]
+# The last item of a run: `[FINISHED, record]`, the attempt's domain record, after all its events.
+FINISHED = len(DOMAIN_EVENTS)
 
 Item = list[Any]
 Section = list[Any]  # [key, run, seq, [item, ...]]

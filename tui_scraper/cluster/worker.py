@@ -17,10 +17,10 @@ from typing import Any
 
 from distributed import Variable, Worker, WorkerPlugin, get_worker
 
-from tui_scraper.cluster.wire import Item, Section, encode, pack, plain
+from tui_scraper.cluster.wire import FINISHED, Item, Section, encode, pack, plain
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import DomainControl, DomainJob, crawl_domain
-from tui_scraper.engine.events import DomainFinished, Event
+from tui_scraper.engine.events import DomainFinished, DomainRecord, Event
 from tui_scraper.engine.http import HttpClient
 from tui_scraper.engine.parse import InlineParser
 from tui_scraper.settings import Settings
@@ -51,8 +51,8 @@ class AttemptSink:
 
     A run is one execution of the attempt (a task Dask restarts after its worker
     died is a new run); each flush that carries events of the run gives them the
-    next sequence number, so the driver keeps only the latest run and knows when
-    it has all of a run's sections. DomainFinished is not sent: the task's result is.
+    next sequence number, so the driver keeps only the latest run. DomainFinished is
+    not sent: the run's last item is its record.
     """
 
     def __init__(self, sender: EventSender, key: str) -> None:
@@ -63,11 +63,18 @@ class AttemptSink:
         self.waiting: list[Item] = []
 
     def __call__(self, event: Event) -> None:
-        if type(event) is DomainFinished:
-            return
+        if type(event) is not DomainFinished:
+            self._add(encode(event))
+
+    def finish(self, record: DomainRecord) -> None:
+        """Send the run's record now, after all its events: the driver frees its slot."""
+        self._add([FINISHED, plain(record)])
+        self._sender.flush()
+
+    def _add(self, item: Item) -> None:
         if not self.waiting:
             self._sender.waiting.append(self)
-        self.waiting.append(encode(event))
+        self.waiting.append(item)
         self._sender.added()
 
 
@@ -154,13 +161,14 @@ class BatchWorkerPlugin(WorkerPlugin):
             self._watcher = asyncio.create_task(self._follow_steering())
         try:
             record = await asyncio.shield(task)
-        except asyncio.CancelledError:
+        except BaseException:
             task.cancel()  # the Dask task itself was cancelled (its worker closes)
+            self.sender.flush()
             raise
         finally:
             self.crawls.pop(key, None)
-            self.sender.flush()  # what it sent is all there is: its count is final
-        return {"run": sink.run, "batches": sink.sent, "record": plain(record)}
+        sink.finish(record)
+        return {"run": sink.run, "record": plain(record)}
 
     async def _follow_steering(self) -> None:
         """While crawls of the batch run here, obey the steering the driver sets."""
