@@ -149,7 +149,8 @@ class BatchWorkerPlugin(WorkerPlugin):
         await self.client.close()
 
     async def crawl(self, job: DomainJob, key: str) -> dict[str, Any]:
-        """Crawl one domain attempt here; returns its record and how many batches it sent."""
+        """Crawl one domain attempt here; returns its run and record (which the driver
+        has by then from the run's last section, unless that section came late)."""
         sink = AttemptSink(self.sender, key)
         control = DomainControl(self.gate)
         task = asyncio.create_task(
@@ -162,7 +163,7 @@ class BatchWorkerPlugin(WorkerPlugin):
         try:
             record = await asyncio.shield(task)
         except BaseException:
-            task.cancel()  # the Dask task itself was cancelled (its worker closes)
+            task.cancel()  # the Dask task was cancelled (its worker closes), or the crawl failed
             self.sender.flush()
             raise
         finally:
