@@ -22,7 +22,7 @@ from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus, Event, EventSink, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
 from tui_scraper.engine.records import DomainJob
-from tui_scraper.runners import make_runner
+from tui_scraper.runners import close_runner, make_runner
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreError, StoreWriter
 from tui_scraper.targets import ParsedTargets, Target
@@ -52,6 +52,7 @@ class Batch:
     labels: dict[str, Any] = field(default_factory=dict)
     resumes_stored: bool = False
     runs: int = 0
+    running: bool = False
     # the last write that failed, if the store could not be written
     store_error: str | None = None
     # results the store could not save at all (each costs only itself)
@@ -84,6 +85,7 @@ class Batch:
         self.runs += 1
         writer = StoreWriter(self.store)
         self.runner.sink = fan_out([writer, sink]) if sink is not None else writer
+        self.running = True
         try:
             async with writer.running():
                 return await self.runner.run(
@@ -93,8 +95,13 @@ class Batch:
                     labels=self.labels,
                 )
         finally:
+            self.running = False
             self.store_error = writer.last_error
             self.unsaved = writer.failed_events
+
+    async def close(self) -> None:
+        """End what the batch keeps between its runs (its cluster): it runs no more."""
+        await close_runner(self.runner)
 
 
 class BatchService:
@@ -119,6 +126,8 @@ class BatchService:
         self._demo_latency = demo_latency
         self._servers: list[DemoServer] = []
         self._networks: dict[int, Network] = {}  # demo seed -> how to reach its web
+        self._batches: list[Batch] = []  # each keeps its cluster for its reruns until closed
+        self._closing: set[asyncio.Future[None]] = set()
 
     async def __aenter__(self) -> BatchService:
         if self.demo_web is not None:
@@ -134,7 +143,12 @@ class BatchService:
         await self.close()
 
     async def close(self) -> None:
-        """Stop the demo webs this service serves."""
+        """Close the batches' clusters, and stop the demo webs this service serves."""
+        batches, self._batches = self._batches, []
+        for batch in batches:
+            await asyncio.shield(batch.close())
+        if self._closing:
+            await asyncio.shield(asyncio.gather(*self._closing, return_exceptions=True))
         servers, self._servers = self._servers, []
         for server in servers:
             await asyncio.shield(server.stop())
@@ -173,17 +187,20 @@ class BatchService:
         self, settings: Settings, parsed: ParsedTargets, *, batch_id: str | None = None
     ) -> Batch:
         """A new batch of the parsed domains (its rejected lines are stored with it)."""
+        batch_id = batch_id or new_batch_id()
         runner = make_runner(
-            settings, _no_sink, batch_id=batch_id or new_batch_id(), network=self.network
+            settings, _no_sink, batch_id=batch_id, network=self.network, keep_cluster=True
         )
         # A demo batch records its seed, so `resume` can serve the same web again.
         labels = {"demo_seed": self.demo_web.seed} if self.demo_web is not None else {}
-        return Batch(
-            self.store,
-            runner,
-            targets=list(parsed.targets),
-            rejected=[Rejected(r.line, r.input, r.reason) for r in parsed.rejected],
-            labels=labels,
+        return self._kept(
+            Batch(
+                self.store,
+                runner,
+                targets=list(parsed.targets),
+                rejected=[Rejected(r.line, r.input, r.reason) for r in parsed.rejected],
+                labels=labels,
+            )
         )
 
     async def resume_batch(self, batch_id: str, settings: Settings | None = None) -> Batch:
@@ -203,8 +220,22 @@ class BatchService:
         if seed is not None:  # a demo batch: its web is served again
             network = await self._demo_network(int(seed))
             labels = {"demo_seed": int(seed)}
-        runner = make_runner(settings, _no_sink, batch_id=stored_id, network=network)
-        return Batch(self.store, runner, jobs=jobs, labels=labels, resumes_stored=True)
+        runner = make_runner(
+            settings, _no_sink, batch_id=stored_id, network=network, keep_cluster=True
+        )
+        return self._kept(Batch(self.store, runner, jobs=jobs, labels=labels, resumes_stored=True))
+
+    def _kept(self, batch: Batch) -> Batch:
+        """Keep the batch, to close it with the service; a new batch ends the earlier ones'
+        sessions, so their clusters close now (one that still runs keeps its own)."""
+        earlier = [b for b in self._batches if not b.running]
+        self._batches = [b for b in self._batches if b.running]
+        for old in earlier:
+            task = asyncio.ensure_future(old.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        self._batches.append(batch)
+        return batch
 
 
 def _no_sink(_event: Event) -> None:

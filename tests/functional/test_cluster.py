@@ -44,6 +44,7 @@ from tui_scraper.engine.events import (
 )
 from tui_scraper.engine.pool import BatchRunner, make_jobs
 from tui_scraper.runners import make_runner
+from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreWriter
 from tui_scraper.targets import parse_targets
@@ -152,6 +153,7 @@ import asyncio, sys
 from tui_scraper.demo import DemoServer, build_demo_web
 from tui_scraper.engine.pool import make_jobs
 from tui_scraper.runners import make_runner
+from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings
 from tui_scraper.targets import parse_targets
 
@@ -382,3 +384,64 @@ async def test_a_bad_or_unreachable_cluster_is_a_one_line_error(tmp_path: Path) 
     assert_one_line_error(err, "--cluster tcp://127.0.0.1:1: cannot reach it")
     code, out, _err = await run_cli("batches", "--db", db)
     assert "no batches" in out + _err
+
+
+async def test_a_domain_cancelled_while_running_keeps_its_contacts(demo_web: DemoWeb) -> None:
+    """Its record merges what its pages found, on a cluster as on a local batch."""
+    host = normal_hosts(demo_web, 1)[0]
+    async with DemoServer(demo_web, latency=0.1) as server:
+        settings = demo_settings(server, concurrency=1, per_domain=1, max_pages=40, max_depth=9)
+
+        async def steer(runner: BatchRunner, recorder: Recorder) -> None:
+            def found_contacts(_: list[Event]) -> bool:
+                pages = [e.page for e in recorder.of(PageFetched)]
+                return len(pages) >= 3 and any(page["emails"] for page in pages)
+
+            await recorder.wait_for(found_contacts, 30)
+            assert runner.cancel_domain(job_of(runner, host))
+
+        for where in (None, CLUSTER):
+            status, recorder, _runner = await run_on(
+                settings.replace(cluster=where), [host], during=steer
+            )
+            assert status == BatchStatus.COMPLETED
+            [finished] = recorder.of(DomainFinished)
+            record = finished.record
+            pages = [e.page for e in recorder.of(PageFetched)]
+            assert record["status"] == DomainStatus.CANCELLED, where
+            assert 3 <= record["pages_ok"] == len(pages) < 40, where
+            emails = {email for page in pages for email in page["emails"]}
+            assert emails and record["emails"] == sorted(emails), where
+            phones = {phone for page in pages for phone in page["phones"]}
+            assert record["phones"] == sorted(phones), where
+            assert sum(record["status_counts"].values()) == len(pages), where
+
+
+async def test_retries_of_a_batch_reuse_its_cluster_until_the_batch_ends(
+    demo_web: DemoWeb, tmp_path: Path
+) -> None:
+    """The service keeps a batch's local cluster between its runs, and closes it at its end."""
+    hosts = ["start-404.test", *normal_hosts(demo_web, 1)]
+    async with DemoServer(demo_web) as server:
+        settings = demo_settings(server, max_pages=3, retries=0, cluster=CLUSTER)
+        with Store.open(str(tmp_path / "db.json"), write=True) as store:
+            async with BatchService(store) as service:
+                batch = service.new_batch(settings, parse_targets("\n".join(hosts)))
+                place = batch.runner._place
+                assert isinstance(place, DaskPlace)
+                assert await batch.run() == BatchStatus.COMPLETED
+                cluster = place.cluster
+                assert cluster is not None and place.client is not None  # still up
+                address = cluster.scheduler_address
+                [failed] = batch.runner.failed_jobs()
+                for _retry in range(2):
+                    assert await batch.run(jobs=[failed]) == BatchStatus.COMPLETED
+                    assert place.cluster is cluster
+                    assert cluster.scheduler_address == address
+                assert batch.runner.counts()["failed"] == 1
+                assert len(await place.client.run(os.getpid)) == 2  # the same two workers
+            # The service's end is the batch's: its cluster is closed.
+            assert place.cluster is None and place.client is None
+            assert cluster.status.name == "closed"
+            retried = store.batch(batch.batch_id)
+    assert retried is not None and retried["counts"]["done"] == 1

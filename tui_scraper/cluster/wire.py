@@ -1,15 +1,23 @@
-"""A domain's events on the wire: small msgpack-safe dicts, turned back into the typed events.
+"""A domain's events on the wire: compact tuples in one msgpack blob, turned back into events.
 
-Dask's event log takes only plain types (exactly str, int, float, bool, None,
-lists and dicts), so enums become their values and dataclasses dicts; the
-driver rebuilds the same frozen dataclasses, so its consumers see no difference.
+A worker sends the events of all its crawls together, every few tens of
+milliseconds, as one message of Dask's event log: `{"blob": bytes}`. The blob
+is a msgpack list of sections, one per domain attempt that had events:
+`[key, run, seq, [item, ...]]`, an item being `[code, *fields]` without the
+job id and domain (the driver knows them from the attempt's key). Bytes pass
+through the scheduler as they are (it neither checks nor re-encodes what is
+inside), and the driver decodes a whole blob in one C call, then rebuilds the
+same frozen dataclasses, so its consumers see no difference.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import operator
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
+
+import msgpack
 
 from tui_scraper.engine.events import (
     DomainStarted,
@@ -22,18 +30,34 @@ from tui_scraper.engine.events import (
     UrlExcluded,
 )
 
-# The events of one domain crawl, the only ones a worker sends.
-DOMAIN_EVENTS: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        DomainStarted,
-        PhaseChanged,
-        FetchStarted,
-        PageFetched,
-        RequestRetrying,
-        UrlExcluded,
-    )
-}
+# The events of one domain crawl, the only ones a worker sends; an event's code is its index.
+DOMAIN_EVENTS: tuple[type[Any], ...] = (
+    DomainStarted,
+    PhaseChanged,
+    FetchStarted,
+    PageFetched,
+    RequestRetrying,
+    UrlExcluded,
+)
+_CODES: dict[type[Any], int] = {cls: code for code, cls in enumerate(DOMAIN_EVENTS)}
+
+
+def _reader(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """What reads an event's fields after job_id and domain, as a tuple, in one call."""
+    names = [name for name in cls.__slots__ if name not in ("job_id", "domain")]
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda event: (one(event),)
+    return operator.attrgetter(*names)
+
+
+_FIELDS = {cls: _reader(cls) for cls in DOMAIN_EVENTS}
+_PHASE_CHANGED = _CODES[PhaseChanged]
+# The last item of a run: `[FINISHED, record]`, the attempt's domain record, after all its events.
+FINISHED = len(DOMAIN_EVENTS)
+
+Item = list[Any]
+Section = list[Any]  # [key, run, seq, [item, ...]]
 
 
 def plain(value: Any) -> Any:
@@ -57,20 +81,32 @@ def plain(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} to the driver")
 
 
-def encode(event: Event) -> dict[str, Any]:
-    """One domain event as a plain dict: its type's name under "type", its fields beside."""
-    name = type(event).__name__
-    if name not in DOMAIN_EVENTS:
-        raise TypeError(f"{name} is not a domain event")
-    fields = {f.name: plain(getattr(event, f.name)) for f in dataclasses.fields(event)}  # type: ignore[arg-type]
-    return {"type": name, **fields}
+def encode(event: Event) -> Item:
+    """One domain event as `[code, *fields]`, its job id and domain left out."""
+    cls = type(event)
+    code = _CODES.get(cls)
+    if code is None:
+        raise TypeError(f"{cls.__name__} is not a domain event")
+    if code == _PHASE_CHANGED:
+        return [code, event.phase.value, event.detail]  # type: ignore[union-attr]
+    return [code, *_FIELDS[cls](event)]
 
 
-def decode(message: dict[str, Any]) -> Event:
-    """The typed event `encode` made `message` from."""
-    fields = dict(message)
-    cls = DOMAIN_EVENTS[fields.pop("type")]
-    if cls is PhaseChanged:
-        fields["phase"] = Phase(fields["phase"])
-    event: Event = cls(**fields)
+def decode(item: Item, job_id: str, domain: str) -> Event:
+    """The typed event `encode` made `item` from, for the attempt's job and domain."""
+    code, *values = item
+    if code == _PHASE_CHANGED:
+        return PhaseChanged(job_id, domain, Phase(values[0]), values[1])
+    event: Event = DOMAIN_EVENTS[code](job_id, domain, *values)
     return event
+
+
+def pack(sections: list[Section]) -> bytes:
+    """One blob of the sections of a flush."""
+    blob: bytes = msgpack.packb(sections, use_bin_type=True)
+    return blob
+
+
+def unpack(blob: bytes) -> list[Section]:
+    sections: list[Section] = msgpack.unpackb(blob, raw=False)
+    return sections

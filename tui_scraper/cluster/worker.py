@@ -4,8 +4,8 @@
 closes it when the batch ends), and follows the batch's steering (pause, the
 attempts cancelled) from a Dask `Variable` the driver sets, read while crawls
 run here. `crawl_task` is the Dask task of one domain attempt: it crawls on the
-worker's event loop and sends the domain's events to the driver in batches
-through the scheduler's event log.
+worker's event loop; its events go to the driver with those of the worker's
+other crawls, in batches through the scheduler's event log.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 
 from distributed import Variable, Worker, WorkerPlugin, get_worker
 
-from tui_scraper.cluster.wire import encode, plain
+from tui_scraper.cluster.wire import FINISHED, Item, Section, encode, pack, plain
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import DomainControl, DomainJob, crawl_domain
-from tui_scraper.engine.events import DomainFinished, Event
+from tui_scraper.engine.events import DomainFinished, DomainRecord, Event
 from tui_scraper.engine.http import HttpClient
 from tui_scraper.engine.parse import InlineParser
 from tui_scraper.settings import Settings
@@ -29,7 +29,7 @@ from tui_scraper.settings import Settings
 STEERING_POLL_S = 0.1
 # Events are sent at most this late, or as soon as this many are waiting.
 FLUSH_AFTER_S = 0.05
-FLUSH_AT_EVENTS = 64
+FLUSH_AT_EVENTS = 500
 
 
 def plugin_name(batch_id: str) -> str:
@@ -46,29 +46,55 @@ def steering_name(batch_id: str) -> str:
     return f"tui-scraper-steering-{batch_id}"
 
 
-class EventBatcher:
-    """The sink of one domain attempt on a worker: its events, to the driver, in batches.
+class AttemptSink:
+    """The sink of one domain attempt on a worker: its events go out with the worker's others.
 
-    Each batch carries the attempt's key, the run's id (a run is one execution of
-    the attempt: a task Dask restarts after its worker died is a new run) and a
-    sequence number, so the driver keeps only the latest run and knows when it
-    has all of a run's batches. DomainFinished is not sent: the task's result is.
+    A run is one execution of the attempt (a task Dask restarts after its worker
+    died is a new run); each flush that carries events of the run gives them the
+    next sequence number, so the driver keeps only the latest run. DomainFinished is
+    not sent: the run's last item is its record.
     """
 
-    def __init__(self, worker: Worker, topic: str, key: str) -> None:
-        self._worker = worker
-        self._topic = topic
+    def __init__(self, sender: EventSender, key: str) -> None:
+        self._sender = sender
         self.key = key
         self.run = uuid.uuid4().hex
         self.sent = 0
-        self._waiting: list[dict[str, Any]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self.waiting: list[Item] = []
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, DomainFinished):
-            return
-        self._waiting.append(encode(event))
-        if len(self._waiting) >= FLUSH_AT_EVENTS:
+        if type(event) is not DomainFinished:
+            self._add(encode(event))
+
+    def finish(self, record: DomainRecord) -> None:
+        """Send the run's record now, after all its events: the driver frees its slot."""
+        self._add([FINISHED, plain(record)])
+        self._sender.flush()
+
+    def _add(self, item: Item) -> None:
+        if not self.waiting:
+            self._sender.waiting.append(self)
+        self.waiting.append(item)
+        self._sender.added()
+
+
+class EventSender:
+    """The events of all the batch's crawls on one worker, sent together as one blob.
+
+    One message every FLUSH_AFTER_S (or as soon as FLUSH_AT_EVENTS wait), not one
+    per domain, keeps the messages the scheduler relays few whatever the window.
+    """
+
+    def __init__(self, worker: Worker, topic: str) -> None:
+        self._worker = worker
+        self._topic = topic
+        self.waiting: list[AttemptSink] = []
+        self._count = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def added(self) -> None:
+        self._count += 1
+        if self._count >= FLUSH_AT_EVENTS:
             self.flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(FLUSH_AFTER_S, self.flush)
@@ -77,12 +103,15 @@ class EventBatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._waiting:
+        if not self.waiting:
             return
-        message = {"key": self.key, "run": self.run, "seq": self.sent, "events": self._waiting}
-        self._waiting = []
-        self._worker.log_event(self._topic, message)
-        self.sent += 1
+        sections: list[Section] = []
+        for sink in self.waiting:
+            sections.append([sink.key, sink.run, sink.sent, sink.waiting])
+            sink.sent += 1
+            sink.waiting = []
+        self.waiting, self._count = [], 0
+        self._worker.log_event(self._topic, {"blob": pack(sections)})
 
 
 class BatchWorkerPlugin(WorkerPlugin):
@@ -105,6 +134,7 @@ class BatchWorkerPlugin(WorkerPlugin):
         self.worker = worker
         self.client = await HttpClient.open(self.settings, self.network, self.named)
         self.parser = InlineParser()  # the worker processes are the parallelism
+        self.sender = EventSender(worker, topic_name(self.batch_id))
         self.gate = asyncio.Event()
         self.gate.set()
         self.crawls: dict[str, tuple[asyncio.Task[Any], DomainControl]] = {}
@@ -113,13 +143,15 @@ class BatchWorkerPlugin(WorkerPlugin):
     async def teardown(self, worker: Worker) -> None:
         for task, _control in list(self.crawls.values()):
             task.cancel()
+        self.sender.flush()
         if self._watcher is not None:
             self._watcher.cancel()
         await self.client.close()
 
     async def crawl(self, job: DomainJob, key: str) -> dict[str, Any]:
-        """Crawl one domain attempt here; returns its record and how many batches it sent."""
-        sink = EventBatcher(self.worker, topic_name(self.batch_id), key)
+        """Crawl one domain attempt here; returns its run and record (which the driver
+        has by then from the run's last section, unless that section came late)."""
+        sink = AttemptSink(self.sender, key)
         control = DomainControl(self.gate)
         task = asyncio.create_task(
             crawl_domain(job, self.settings, self.client, sink, control, self.parser),
@@ -130,13 +162,14 @@ class BatchWorkerPlugin(WorkerPlugin):
             self._watcher = asyncio.create_task(self._follow_steering())
         try:
             record = await asyncio.shield(task)
-        except asyncio.CancelledError:
-            task.cancel()  # the Dask task itself was cancelled (its worker closes)
+        except BaseException:
+            task.cancel()  # the Dask task was cancelled (its worker closes), or the crawl failed
+            self.sender.flush()
             raise
         finally:
             self.crawls.pop(key, None)
-            sink.flush()
-        return {"run": sink.run, "batches": sink.sent, "record": plain(record)}
+        sink.finish(record)
+        return {"run": sink.run, "record": plain(record)}
 
     async def _follow_steering(self) -> None:
         """While crawls of the batch run here, obey the steering the driver sets."""
