@@ -26,6 +26,8 @@ class BatchSession:
         self.state = BatchState(self.settings.max_pages, self.settings.concurrency, clock)
         # The findings view's source while the batch runs (the store is being written).
         self.findings = LiveFindings()
+        self._sink = fan_out([self.state, self.findings])
+        batch.listen(self._sink)
         self.running = False
         self.status: BatchStatus | None = None
         self.idle = asyncio.Event()
@@ -49,7 +51,7 @@ class BatchSession:
         self.running = True
         self.idle.clear()
         try:
-            status = await self.batch.run(fan_out([self.state, self.findings]), jobs)
+            status = await self.batch.run(self._sink, jobs)
         except asyncio.CancelledError:
             self.status = BatchStatus.INTERRUPTED
             raise

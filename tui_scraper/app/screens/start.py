@@ -16,7 +16,7 @@ from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import LoadFileScreen
 from tui_scraper.app.widgets.settings_form import SettingsForm
 from tui_scraper.settings import SettingError, Settings
-from tui_scraper.targets import ParsedTargets, parse_targets
+from tui_scraper.targets import ParseCancelled, ParsedTargets, parse_targets
 from tui_scraper.text import safe_text
 
 # Counting waits for a pause in typing, so pasting 10,000 lines parses once.
@@ -178,8 +178,13 @@ class StartScreen(AppScreen):
 
     @work(thread=True, exclusive=True, group="parse-domains")
     def _parse_in_thread(self, text: str, then_start: bool) -> None:
-        parsed = parse_targets(text)
-        if not get_current_worker().is_cancelled:  # a newer parse replaced this one
+        worker = get_current_worker()
+        try:
+            # A newer parse replaced this one: stop, not to take CPU from the screen.
+            parsed = parse_targets(text, cancelled=lambda: worker.is_cancelled)
+        except ParseCancelled:
+            return
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._counted, text, parsed, then_start)
 
     def _counted(self, text: str, parsed: ParsedTargets, then_start: bool) -> None:
