@@ -176,7 +176,9 @@ class StartScreen(AppScreen):
             )
             self._parse_in_thread(text, then_start)
 
-    @work(thread=True, exclusive=True, group="parse-domains")
+    # A description of its own: by default Textual writes one with repr() of the
+    # arguments, a copy of the whole list (megabytes) made on the event loop.
+    @work(thread=True, exclusive=True, group="parse-domains", description="parse the domains")
     def _parse_in_thread(self, text: str, then_start: bool) -> None:
         worker = get_current_worker()
         try:
