@@ -185,7 +185,10 @@ class ScraperApp(App[int]):
         await self.interrupt_batch()
         if self.service is not None:
             await self.service.close()
-        if self.store is not None:
+        if self.store is not None and not self.batch_running:
+            # Still saving after the wait (a big batch's first save takes long on a busy
+            # machine): closing the store under its writer would break both. It flushes
+            # each write itself; the process's end lets go of the lock.
             self.store.close()
 
     async def interrupt_batch(self) -> None:
