@@ -209,3 +209,33 @@ def test_findings_view_snapshot(
 
     app = snapshot_app(autostart=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_findings)
+
+
+async def test_a_resumed_batch_lists_the_findings_of_domains_ended_before_the_resume(
+    tmp_path: Path, slow_server: DemoServer
+) -> None:
+    settings = demo_settings(slow_server, max_pages=4, concurrency=1, per_domain=1)
+    domains = ["start-404.test", *NORMAL[:4]]
+    first = make_test_app(tmp_path, settings, domains)
+    async with first.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        session = first.session
+        assert session is not None
+        # The broken start page's domain has ended (and its finding is stored); quit.
+        await wait_for(pilot, lambda: session.state.finished_domains >= 1)
+        await pilot.press("q", "y")
+    batch_id = session.batch_id
+    ended_before = {f.domain for f in stored_findings(tmp_path, batch_id)}
+    assert "start-404.test" in ended_before
+    second = make_test_app(tmp_path, settings, "")
+    async with second.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "r")
+        await wait_for(pilot, lambda: isinstance(second.screen, BatchScreen))
+        await pilot.press("i")
+        screen = findings_screen(second)
+        assert screen.live is not None  # opened while the resumed batch runs
+        await wait_for(pilot, lambda: finished(second))
+        await wait_for(pilot, lambda: len(screen.shown) == len(screen.found))
+        want = stored_findings(tmp_path, batch_id)
+        assert "start-404.test" in {f.domain for f in screen.shown}
+        assert rows(screen.found) == rows(want)  # those of this run and of the first one

@@ -271,6 +271,8 @@ class ScraperApp(App[int]):
         batch = await self.service.resume_batch(batch_id)
         self.session = BatchSession(batch, self.clock)
         self.push_screen(BatchScreen(self.session))
+        if self.store is not None:  # before the run: its writer changes the store
+            await self.session.load_stored_findings(self.store)
         self._run_session()
 
     def _run_session(self, jobs: list[str] | None = None) -> None:
