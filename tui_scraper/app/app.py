@@ -359,10 +359,17 @@ class ScraperApp(App[int]):
         live: bool,
         max_pages: int,
         load_pages: PageLoader | None = None,
+        page_url: str | None = None,
     ) -> None:
-        """Show one domain's pages, live or (`load_pages`, read in a thread) from the store."""
+        """Show one domain's pages, live or (`load_pages`, read in a thread) from the store;
+        `page_url`: the page to put the cursor on."""
         screen = DomainScreen(
-            row, live=live, max_pages=max_pages, clock=self.clock, load_pages=load_pages
+            row,
+            live=live,
+            max_pages=max_pages,
+            clock=self.clock,
+            load_pages=load_pages,
+            page_url=page_url,
         )
         self.push_screen(screen)
 
@@ -374,7 +381,9 @@ class ScraperApp(App[int]):
         if session is not None and session.batch_id == message.batch_id and not message.job_id:
             row = next((r for r in session.state.rows.values() if r.domain == message.domain), None)
             if row is not None:
-                self.open_domain(row, live=True, max_pages=session.state.max_pages)
+                self.open_domain(
+                    row, live=True, max_pages=session.state.max_pages, page_url=message.page_url
+                )
                 return
         store = self.store
         if store is None:
@@ -389,9 +398,11 @@ class ScraperApp(App[int]):
             None,
         )
         if record is not None:
-            self.open_stored_domain(message.batch_id, record)
+            self.open_stored_domain(message.batch_id, record, page_url=message.page_url)
 
-    def open_stored_domain(self, batch_id: str, record: DomainRecord) -> None:
+    def open_stored_domain(
+        self, batch_id: str, record: DomainRecord, *, page_url: str | None = None
+    ) -> None:
         """Show a stored domain, its pages streamed from the store in a thread."""
         store = self.store
         if store is None:
@@ -404,7 +415,9 @@ class ScraperApp(App[int]):
         def load_pages() -> Iterable[PageRecord]:
             return (page for page in store.batch_pages(batch_id) if page["job_id"] == job_id)
 
-        self.open_domain(row, live=False, max_pages=max_pages, load_pages=load_pages)
+        self.open_domain(
+            row, live=False, max_pages=max_pages, load_pages=load_pages, page_url=page_url
+        )
 
     def action_help(self) -> None:
         """Show every key."""
