@@ -196,7 +196,8 @@ class ScraperApp(App[int]):
         session, worker = self.session, self.batch_worker
         if session is None or not session.running:
             return
-        if worker is not None:
+        if worker is not None and not worker.is_cancelled:
+            # Once: a second cancellation would cut short the wait for the writer's last save.
             worker.cancel()
         # The session closes its store writer before it reports idle.
         with contextlib.suppress(TimeoutError):
