@@ -101,6 +101,20 @@ def valid_value(value: Any) -> Any:
     return valid_text(str(value))
 
 
+def is_plain_json(value: Any) -> bool:
+    """Whether `value` is JSON data of valid Unicode already (tuples count as lists).
+
+    One pass of C's encoder, a third of the time `valid_value`'s walk takes: a batch's
+    100,000 new domain documents are checked, not copied, by the store writer's thread.
+    A string with any surrogate, lone or paired, is left to `valid_value`.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return "\\ud" not in text
+
+
 def _valid_key(key: Any) -> str:
     if isinstance(key, str):
         return valid_text(key)
