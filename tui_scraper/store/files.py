@@ -13,7 +13,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,14 +84,45 @@ def read_json_file(path: Path, *, empty_ok: bool = False) -> object | None:
     return data
 
 
+# Values encoded by one call of C's encoder are at most this deep in a store file's tree
+# (file, table, document), and lists longer than LIST_PIECE are encoded a slice at a time.
+PIECE_DEPTH = 3
+LIST_PIECE = 1000
+
+
+def json_pieces(value: object, depth: int = 0) -> Iterator[str]:
+    """`value` as compact JSON text (what json.dumps writes), in pieces.
+
+    json.dump streams through the pure-Python encoder (4x the CPU time of C's), and one
+    json.dumps of a whole file holds the interpreter for as long as it takes (a
+    100,000-domain batch's document: tens of ms), so the screen's loop would wait on the
+    writer's thread either way. Each piece here is one short call of C's encoder.
+    """
+    if depth < PIECE_DEPTH and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        yield "{"
+        for index, (key, item) in enumerate(value.items()):
+            yield f"{',' if index else ''}{json.dumps(key, ensure_ascii=False)}:"
+            yield from json_pieces(item, depth + 1)
+        yield "}"
+    elif depth < PIECE_DEPTH and isinstance(value, list) and len(value) > LIST_PIECE:
+        yield "["
+        for start in range(0, len(value), LIST_PIECE):
+            part = json.dumps(value[start : start + LIST_PIECE], **_COMPACT)
+            yield f"{',' if start else ''}{part[1:-1]}"
+        yield "]"
+    else:
+        yield json.dumps(value, **_COMPACT)
+
+
+_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
+
+
 def atomic_write_json(path: Path, data: object) -> None:
     """Write JSON so that `path` holds the old or the new content, never a mix."""
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # dumps, not dump: dump streams through the pure-Python encoder, 4x the CPU
-            # time, which the writer's thread would take from the screen's event loop.
-            handle.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            handle.writelines(json_pieces(data))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
