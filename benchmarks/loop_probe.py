@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -82,6 +83,9 @@ class LoopProbe:
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
         self._samples: Counter[str] = Counter()
+        self.collections: list[tuple[int, float, str]] = []
+        """Each garbage collection: (generation, seconds, thread name): it holds the GIL."""
+        self._gc_started = 0.0
         self.thread_cpu: dict[str, float] = {}
         """CPU seconds of each thread the process ran, by its name (read from /proc)."""
 
@@ -107,16 +111,25 @@ class LoopProbe:
                     record.stacks.update(probe._samples)
 
         asyncio.Handle._run = timed_run  # type: ignore[method-assign]
+        gc.callbacks.append(self._on_gc)
         self._watchdog = threading.Thread(target=self._watch, name="loop-probe", daemon=True)
         self._watchdog.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         asyncio.Handle._run = self._original  # type: ignore[method-assign]
+        gc.callbacks.remove(self._on_gc)
         self._read_thread_cpu()
         self._stop.set()
         if self._watchdog is not None:
             self._watchdog.join()
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            elapsed = time.perf_counter() - self._gc_started
+            self.collections.append((info["generation"], elapsed, threading.current_thread().name))
 
     def _read_thread_cpu(self) -> None:
         """Each live thread's CPU time so far (Linux only: nothing elsewhere)."""
@@ -160,6 +173,16 @@ class LoopProbe:
             print(
                 f"| {name} | {len(record.durations)} | {max(record.durations) * 1000:.0f} | "
                 f"{sum(record.durations) * 1000:.0f} | {sum(record.cpu) * 1000:.0f} |",
+                file=file,
+            )
+        print("\ngarbage collections (they hold the GIL) by generation and thread:", file=file)
+        groups: dict[tuple[int, str], list[float]] = defaultdict(list)
+        for generation, seconds, thread in self.collections:
+            groups[(generation, thread)].append(seconds)
+        for (generation, thread), times in sorted(groups.items()):
+            print(
+                f"  gen {generation} in {thread}: {len(times)} runs, "
+                f"{sum(times) * 1000:.0f} ms in all, longest {max(times) * 1000:.1f} ms",
                 file=file,
             )
         print("\nCPU seconds by thread (executor threads by name, numbered):", file=file)

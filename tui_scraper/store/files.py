@@ -84,9 +84,9 @@ def read_json_file(path: Path, *, empty_ok: bool = False) -> object | None:
     return data
 
 
-# Values encoded by one call of C's encoder are at most this deep in a store file's tree
-# (file, table, document), and lists longer than LIST_PIECE are encoded a slice at a time.
-PIECE_DEPTH = 3
+# A store file's tables and documents (the top two levels) are encoded one document at
+# a time, and lists longer than LIST_PIECE (a batch's domain names) a slice at a time.
+PIECE_DEPTH = 2
 LIST_PIECE = 1000
 
 
@@ -98,23 +98,32 @@ def json_pieces(value: object, depth: int = 0) -> Iterator[str]:
     100,000-domain batch's document: tens of ms), so the screen's loop would wait on the
     writer's thread either way. Each piece here is one short call of C's encoder.
     """
-    if depth < PIECE_DEPTH and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+    if (
+        isinstance(value, dict)
+        and (depth < PIECE_DEPTH or any(_long(item) for item in value.values()))
+        and all(isinstance(key, str) for key in value)
+    ):
         yield "{"
         for index, (key, item) in enumerate(value.items()):
-            yield f"{',' if index else ''}{json.dumps(key, ensure_ascii=False)}:"
+            yield f"{',' if index else ''}{_encode(key)}:"
             yield from json_pieces(item, depth + 1)
         yield "}"
-    elif depth < PIECE_DEPTH and isinstance(value, list) and len(value) > LIST_PIECE:
+    elif _long(value):
         yield "["
         for start in range(0, len(value), LIST_PIECE):
-            part = json.dumps(value[start : start + LIST_PIECE], **_COMPACT)
+            part = _encode(value[start : start + LIST_PIECE])
             yield f"{',' if start else ''}{part[1:-1]}"
         yield "]"
     else:
-        yield json.dumps(value, **_COMPACT)
+        yield _encode(value)
 
 
-_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
+def _long(value: object) -> bool:
+    return isinstance(value, list) and len(value) > LIST_PIECE
+
+
+# One encoder for every piece: json.dumps with options makes a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def atomic_write_json(path: Path, data: object) -> None:
