@@ -14,12 +14,14 @@ Each key is timed from the key event entering the app to the first frame that sh
 its effect, every frame encoded as a terminal would receive it, at 80x24.
 
     python benchmarks/app_latency.py [--domains 100000] [--emails 100000] [--seconds 8]
+        [--probe]   # also list each loop callback that held the loop over 20 ms
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app_vs_headless import encode_frames, percentile, perf_server  # the benchmark next door
+from loop_probe import LoopProbe
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TextArea
@@ -308,17 +311,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="keys pressed after F5/enter")
     parser.add_argument("--concurrency", type=int, default=5, help="of the 100,000-domain batch")
     parser.add_argument("--only", choices=("start", "domain"), help="run one part only")
+    parser.add_argument(
+        "--probe", action="store_true", help="list the loop callbacks that held it over 20 ms"
+    )
     args = parser.parse_args()
     if args.only != "domain":
+        with LoopProbe() if args.probe else contextlib.nullcontext() as probe:
+            latencies = big_start(args.domains, args.seconds, args.concurrency)
         table(
             f"{args.domains:,} pasted domains, then F5, concurrency {args.concurrency} (80x24)",
-            big_start(args.domains, args.seconds, args.concurrency),
+            latencies,
         )
+        if probe is not None:
+            probe.print_report()
     if args.only != "start":
-        table(
-            f"a stored domain with {args.emails:,} emails (80x24)",
-            big_domain(args.emails, args.seconds),
-        )
+        with LoopProbe() if args.probe else contextlib.nullcontext() as probe:
+            latencies = big_domain(args.emails, args.seconds)
+        table(f"a stored domain with {args.emails:,} emails (80x24)", latencies)
+        if probe is not None:
+            probe.print_report()
 
 
 if __name__ == "__main__":

@@ -67,6 +67,11 @@ class Batch:
         """How many domains the batch has."""
         return len(self.jobs) if self.jobs is not None else len(self.targets)
 
+    def listen(self, sink: EventSink) -> None:
+        """Send the runner's events to `sink` until `run` starts (a pause or a concurrency
+        change made before the batch is under way reaches the screen's state)."""
+        self.runner.sink = sink
+
     async def run(
         self, sink: EventSink | None = None, jobs: Sequence[DomainJob] | None = None
     ) -> BatchStatus:
@@ -76,6 +81,8 @@ class Batch:
         task running this is cancelled, the batch is left interrupted, and what was
         fetched is on disk before the cancellation goes on.
         """
+        if sink is not None:
+            self.listen(sink)  # a key pressed while the jobs are made is heard
         if self.jobs is None:
             if len(self.targets) > JOBS_IN_THREAD:
                 self.jobs = await asyncio.to_thread(make_jobs, self.batch_id, self.targets)

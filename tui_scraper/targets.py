@@ -25,6 +25,7 @@ Decisions:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
@@ -35,6 +36,7 @@ from yarl import URL
 from tui_scraper.text import REPLACEMENT, valid_bytes_text, valid_text
 
 __all__ = [
+    "ParseCancelled",
     "ParsedTargets",
     "Rejection",
     "Target",
@@ -298,17 +300,29 @@ def _parse_entry(entry: str, line: int) -> Target:
     )
 
 
-def parse_targets(text: str) -> ParsedTargets:
-    """Parse a pasted or loaded list of domains. Never raises.
+class ParseCancelled(Exception):
+    """`parse_targets` was told to stop (a newer list replaced the one it parsed)."""
+
+
+# How many lines are parsed between two looks at `cancelled`.
+_CANCEL_CHECK_LINES = 1000
+
+
+def parse_targets(text: str, cancelled: Callable[[], bool] | None = None) -> ParsedTargets:
+    """Parse a pasted or loaded list of domains. Never raises, unless told to stop.
 
     A line of several space-separated entries, none valid and mostly plain words
     (``not a domain!``), reads as prose, not a list, so it is rejected once as a whole.
+    `cancelled` is asked every _CANCEL_CHECK_LINES lines; once it says yes, the parse
+    raises ParseCancelled (a thread parsing an outdated list stops taking CPU time).
     """
     targets: list[Target] = []
     rejected: list[Rejection] = []
     seen: set[str] = set()
     text = valid_text(text)  # argv's undecodable bytes arrive as lone surrogates
     for number, raw_line in enumerate(_LINE_BREAK_RE.split(text), start=1):
+        if cancelled is not None and number % _CANCEL_CHECK_LINES == 0 and cancelled():
+            raise ParseCancelled
         comment = _COMMENT_RE.search(raw_line)
         content = (raw_line[: comment.start()] if comment else raw_line).strip()
         if not content:

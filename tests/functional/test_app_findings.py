@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from tests.helpers.app import NORMAL, SIZE, finished, make_test_app, screen_text, start, wait_for
 from tests.helpers.demo import demo_settings
@@ -16,13 +17,14 @@ from tests.helpers.snapshots import snapshot_app, wait_finished
 from tui_scraper.app.screens.batch import BatchScreen
 from tui_scraper.app.screens.compare import CompareScreen
 from tui_scraper.app.screens.domain import DomainScreen
-from tui_scraper.app.screens.findings import FindingsScreen
+from tui_scraper.app.screens.findings import DOMAIN_KINDS, FindingsScreen
 from tui_scraper.app.screens.history import HistoryScreen, StoredBatchScreen
 from tui_scraper.compare import compare_batches
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.findings import Finding, batch_findings
 from tui_scraper.store import Store
 from tui_scraper.targets import parse_targets
+from tui_scraper.text import safe_text
 
 DOMAINS = [*NORMAL[:3], "start-404.test", "robots-excluded.test", "markup-title.test"]
 
@@ -209,3 +211,82 @@ def test_findings_view_snapshot(
 
     app = snapshot_app(autostart=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_findings)
+
+
+async def test_a_resumed_batch_lists_the_findings_of_domains_ended_before_the_resume(
+    tmp_path: Path, slow_server: DemoServer
+) -> None:
+    settings = demo_settings(slow_server, max_pages=4, concurrency=1, per_domain=1)
+    domains = ["start-404.test", *NORMAL[:4]]
+    first = make_test_app(tmp_path, settings, domains)
+    async with first.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        session = first.session
+        assert session is not None
+        # The broken start page's domain has ended (and its finding is stored); quit.
+        await wait_for(pilot, lambda: session.state.finished_domains >= 1)
+        await pilot.press("q", "y")
+    batch_id = session.batch_id
+    ended_before = {f.domain for f in stored_findings(tmp_path, batch_id)}
+    assert "start-404.test" in ended_before
+    second = make_test_app(tmp_path, settings, "")
+    async with second.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "r")
+        await wait_for(pilot, lambda: isinstance(second.screen, BatchScreen))
+        await pilot.press("i")
+        screen = findings_screen(second)
+        assert screen.live is not None  # opened while the resumed batch runs
+        await wait_for(pilot, lambda: finished(second))
+        await wait_for(pilot, lambda: len(screen.shown) == len(screen.found))
+        want = stored_findings(tmp_path, batch_id)
+        assert "start-404.test" in {f.domain for f in screen.shown}
+        assert rows(screen.found) == rows(want)  # those of this run and of the first one
+
+
+async def test_enter_on_a_page_finding_opens_its_domain_on_that_page(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    settings = demo_settings(demo_server, max_pages=10)
+    # Duplicate titles and missing descriptions deep in a site; moved-shop's is insecure.
+    app = make_test_app(
+        tmp_path, settings, ["broken-html.test", "big-catalog.test", "moved-shop.test"]
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await wait_for(pilot, lambda: finished(app))
+        await pilot.press("i")
+        screen = findings_screen(app)
+        await wait_for(pilot, lambda: len(screen.shown) == len(screen.found) > 0)
+        session = app.session
+        assert session is not None
+        first_pages = {row.domain: row.page_rows[0].url for row in session.state.rows.values()}
+        # A page's finding, not on the page its domain lists first (the cursor's default).
+        index, finding = next(
+            (i, f)
+            for i, f in enumerate(screen.shown)
+            if f.kind not in DOMAIN_KINDS and f.url != first_pages.get(f.domain)
+        )
+        screen.query_one("#findings", DataTable).move_cursor(row=index)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DomainScreen))
+        domain_screen = app.screen
+        assert isinstance(domain_screen, DomainScreen)
+        assert domain_screen.row.domain == finding.domain
+        pages = domain_screen.query_one("#pages", DataTable)
+
+        def on_the_page() -> bool:
+            page = domain_screen.row.page_rows[pages.cursor_row]
+            return finding.url in (page.url, page.final_url)
+
+        await wait_for(pilot, on_the_page)
+        assert safe_text(finding.url)[:30] in screen_text(app)  # its detail, below the table
+
+        # A whole domain's finding opens the domain on its first page.
+        await pilot.press("escape")
+        index, finding = next((i, f) for i, f in enumerate(screen.shown) if f.kind in DOMAIN_KINDS)
+        screen.query_one("#findings", DataTable).move_cursor(row=index)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DomainScreen))
+        assert isinstance(app.screen, DomainScreen)
+        assert app.screen.row.domain == finding.domain
+        assert app.screen.query_one("#pages", DataTable).cursor_row == 0

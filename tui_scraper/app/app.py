@@ -45,8 +45,9 @@ from tui_scraper.app.screens.history import HistoryScreen
 from tui_scraper.app.screens.start import StartScreen
 from tui_scraper.app.session import BatchSession
 from tui_scraper.app.state import Clock, DomainRow
+from tui_scraper.app.stored import StoredDomain, find_stored_domain
 from tui_scraper.engine.connect import Network
-from tui_scraper.engine.events import BatchStatus, DomainRecord, PageRecord
+from tui_scraper.engine.events import BatchStatus, DomainRecord
 from tui_scraper.engine.pool import new_batch_id
 from tui_scraper.service import BatchService
 from tui_scraper.settings import Settings, has_masked_credentials
@@ -207,7 +208,10 @@ class ScraperApp(App[int]):
         await self.interrupt_batch()
         if self.service is not None:
             await self.service.close()
-        if self.store is not None:
+        if self.store is not None and not self.batch_running:
+            # Still saving after the wait (a big batch's first save takes long on a busy
+            # machine): closing the store under its writer would break both. It flushes
+            # each write itself; the process's end lets go of the lock.
             self.store.close()
 
     async def interrupt_batch(self) -> None:
@@ -215,7 +219,8 @@ class ScraperApp(App[int]):
         session, worker = self.session, self.batch_worker
         if session is None or not session.running:
             return
-        if worker is not None:
+        if worker is not None and not worker.is_cancelled:
+            # Once: a second cancellation would cut short the wait for the writer's last save.
             worker.cancel()
         # The session closes its store writer before it reports idle.
         with contextlib.suppress(TimeoutError):
@@ -292,6 +297,8 @@ class ScraperApp(App[int]):
         batch = await self.service.resume_batch(batch_id)
         self.session = BatchSession(batch, self.clock)
         self.push_screen(BatchScreen(self.session, cursor_blink=self.cursor_blink))
+        if self.store is not None:  # before the run: its writer changes the store
+            await self.session.load_stored_findings(self.store)
         self._run_session()
 
     def _run_session(self, jobs: list[str] | None = None) -> None:
@@ -397,10 +404,17 @@ class ScraperApp(App[int]):
         live: bool,
         max_pages: int,
         load_pages: PageLoader | None = None,
+        page_url: str | None = None,
     ) -> None:
-        """Show one domain's pages, live or (`load_pages`, read in a thread) from the store."""
+        """Show one domain's pages, live or (`load_pages`, read in a thread) from the store;
+        `page_url`: the page to put the cursor on."""
         screen = DomainScreen(
-            row, live=live, max_pages=max_pages, clock=self.clock, load_pages=load_pages
+            row,
+            live=live,
+            max_pages=max_pages,
+            clock=self.clock,
+            load_pages=load_pages,
+            page_url=page_url,
         )
         self.push_screen(screen)
 
@@ -415,37 +429,30 @@ class ScraperApp(App[int]):
             else:
                 row = next((r for r in rows.values() if r.domain == message.domain), None)
             if row is not None:
-                self.open_domain(row, live=True, max_pages=session.state.max_pages)
+                self.open_domain(
+                    row, live=True, max_pages=session.state.max_pages, page_url=message.page_url
+                )
                 return
-        store = self.store
-        if store is None:
+        if self.store is None:
             return
-        record = next(
-            (
-                r
-                for r in store.batch_domains(message.batch_id)
-                if r["job_id"] == message.job_id
-                or (message.job_id is None and r["domain"] == message.domain)
-            ),
-            None,
-        )
+        record = find_stored_domain(self.store, message.batch_id, message.job_id, message.domain)
         if record is not None:
-            self.open_stored_domain(message.batch_id, record)
+            self.open_stored_domain(message.batch_id, record, page_url=message.page_url)
 
-    def open_stored_domain(self, batch_id: str, record: DomainRecord) -> None:
+    def open_stored_domain(
+        self, batch_id: str, record: DomainRecord, *, page_url: str | None = None
+    ) -> None:
         """Show a stored domain, its pages streamed from the store in a thread."""
-        store = self.store
-        if store is None:
+        if self.store is None:
             return
-        row = DomainRow.from_record(record)
-        settings = (store.batch(batch_id) or {}).get("settings") or {}
-        max_pages = int(settings.get("max_pages") or max(row.pages, 1))
-        job_id = record["job_id"]
-
-        def load_pages() -> Iterable[PageRecord]:
-            return (page for page in store.batch_pages(batch_id) if page["job_id"] == job_id)
-
-        self.open_domain(row, live=False, max_pages=max_pages, load_pages=load_pages)
+        view = StoredDomain.of(self.store, batch_id, record)
+        self.open_domain(
+            view.row,
+            live=False,
+            max_pages=view.max_pages,
+            load_pages=view.load_pages,
+            page_url=page_url,
+        )
 
     def on_open_findings(self, message: OpenFindings) -> None:
         """A batch's findings: live from the batch running here (its store chunk is still

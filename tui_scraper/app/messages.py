@@ -79,17 +79,25 @@ class OpenDomain(Message):
     """Show one domain of a batch: the app knows the running batch's rows and the store.
 
     By `job_id` when the asker has it, else by name. `stored` asks for the store's copy
-    even when the batch is the one running here (a stored batch's table).
+    even when the batch is the one running here (a stored batch's table). `page_url`: the
+    page to put the cursor on, once the screen has it.
     """
 
     def __init__(
-        self, batch_id: str, domain: str, job_id: str | None = None, *, stored: bool = False
+        self,
+        batch_id: str,
+        domain: str,
+        job_id: str | None = None,
+        *,
+        stored: bool = False,
+        page_url: str | None = None,
     ) -> None:
         super().__init__()
         self.batch_id = batch_id
         self.domain = domain
         self.job_id = job_id
         self.stored = stored
+        self.page_url = page_url
 
 
 class OpenFindings(Message):

@@ -39,6 +39,8 @@ class PageRow:
     """The page's emails beyond `emails` (not kept for the screen)."""
     fields: dict[str, list[str]] = field(default_factory=dict)
     """Custom fields (`--field`): name -> values."""
+    final_url: str | None = None
+    """Where its redirects ended, if they did (findings name a page by it)."""
 
     @classmethod
     def from_page(cls, page: PageRecord, at: float | None) -> PageRow:
@@ -54,6 +56,7 @@ class PageRow:
             at=at,
             emails_cut=max(0, len(emails) - MAX_PAGE_EMAILS),
             fields=dict(page.get("fields") or {}),  # type: ignore[misc]
+            final_url=page.get("final_url"),
         )
 
 

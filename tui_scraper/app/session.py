@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from tui_scraper.app.live_findings import LiveFindings
+from tui_scraper.app.live_findings import LiveFindings, stored_findings
 from tui_scraper.app.state import BatchState, Clock
 from tui_scraper.engine.events import BatchStatus, fan_out
 from tui_scraper.engine.records import DomainJob
 from tui_scraper.service import Batch
+from tui_scraper.store import BatchStore
 
 
 class BatchSession:
@@ -26,6 +27,8 @@ class BatchSession:
         self.state = BatchState(self.settings.max_pages, self.settings.concurrency, clock)
         # The findings view's source while the batch runs (the store is being written).
         self.findings = LiveFindings()
+        self._sink = fan_out([self.state, self.findings])
+        batch.listen(self._sink)
         self.running = False
         self.status: BatchStatus | None = None
         self.idle = asyncio.Event()
@@ -41,6 +44,15 @@ class BatchSession:
         """How many times it ran (retries run it again)."""
         return self.batch.runs
 
+    async def load_stored_findings(self, store: BatchStore) -> None:
+        """A resumed batch: its findings of the domains that ended before, read in a thread
+        (the live findings have only what this run sees)."""
+        if not self.batch.resumes_stored:
+            return
+        rerun = {job.job_id for job in self.batch.jobs or ()}
+        found = await asyncio.to_thread(stored_findings, store, self.batch_id, rerun)
+        self.findings.add_stored(found)
+
     async def run(self, jobs: Sequence[DomainJob] | None = None) -> BatchStatus:
         """Run the batch (or rerun `jobs` of it) until it ends; cancelling leaves it interrupted.
 
@@ -49,7 +61,7 @@ class BatchSession:
         self.running = True
         self.idle.clear()
         try:
-            status = await self.batch.run(fan_out([self.state, self.findings]), jobs)
+            status = await self.batch.run(self._sink, jobs)
         except asyncio.CancelledError:
             self.status = BatchStatus.INTERRUPTED
             raise

@@ -133,9 +133,9 @@ class BatchState:
         rows = self.rows
         fresh = not self.order
         if fresh:  # a new batch: its rows wait in `pending` until first read
-            self.order = [record["job_id"] for record in event.domains]
-            rows.pending = {record["job_id"]: record for record in event.domains}
-            self.waiting = dict.fromkeys(self.order)
+            order = self.order = [record["job_id"] for record in event.domains]
+            rows.pending = dict(zip(order, event.domains, strict=True))
+            self.waiting = dict.fromkeys(order)
         for record in () if fresh else event.domains:
             job_id = record["job_id"]
             if not rows.known(job_id):

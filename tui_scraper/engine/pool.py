@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from yarl import URL
 
+from tui_scraper.engine.addresses import NamedHosts
 from tui_scraper.engine.connect import Network
 from tui_scraper.engine.crawl import (
     DomainControl,
@@ -47,8 +48,19 @@ from tui_scraper.targets import Target
 
 def target_address(target: Target) -> tuple[str, int | None]:
     """(host, explicit port or None) of a batch entry: what the user named."""
-    url = URL(target.start_url)
+    domain, url_text = target.domain, target.start_url
+    if ":" not in domain and url_text.partition("://")[2].startswith(f"{domain}/"):
+        return domain, None  # the usual entry (a normalized name, no port): no URL parse
+    url = URL(url_text)
     return url.raw_host or "", url.explicit_port
+
+
+def _prepare(
+    every: Sequence[DomainJob], jobs: Sequence[DomainJob]
+) -> tuple[NamedHosts, dict[str, DomainJob], list[DomainRecord]]:
+    """What a run needs first: every job's (host, port), `jobs` by id and their documents."""
+    named = NamedHosts(target_address(job.target) for job in every)
+    return named, {job.job_id: job for job in jobs}, [new_domain_record(job) for job in jobs]
 
 
 def new_batch_id() -> str:
@@ -267,17 +279,18 @@ class BatchRunner:
         a resume redoes them.
         """
         self._cancelled = False
-        named = [target_address(job.target) for job in (*self.jobs.values(), *jobs)]
+        every = [*self.jobs.values(), *jobs]
+        if len(every) > RECORDS_IN_THREAD:  # 100,000 domains take seconds: off the loop
+            named, by_id, records = await asyncio.to_thread(_prepare, every, jobs)
+        else:
+            named, by_id, records = _prepare(every, jobs)
         # First, so a cluster that cannot be reached leaves no batch behind.
         await self._place.open(self.batch_id, self.settings, self.sink, named)
         self._pending.extend(jobs)
-        for job in jobs:
-            self.jobs[job.job_id] = job
-            self.results.pop(job.job_id, None)
-        if len(jobs) > RECORDS_IN_THREAD:  # 100,000 documents take a second: off the loop
-            records = await asyncio.to_thread(lambda: [new_domain_record(job) for job in jobs])
-        else:
-            records = [new_domain_record(job) for job in jobs]
+        self.jobs.update(by_id)
+        if self.results:
+            for job_id in by_id:
+                self.results.pop(job_id, None)
         self.sink(
             BatchStarted(
                 self.batch_id,

@@ -27,7 +27,7 @@ from tui_scraper.engine.events import (
 )
 from tui_scraper.store.interface import BatchStore, StoreError
 from tui_scraper.store.records import batch_counts, stored_settings
-from tui_scraper.text import valid_value
+from tui_scraper.text import is_plain_json, valid_value
 
 FLUSH_INTERVAL_S = 0.5
 # The batch document's counts are rewritten at most this often while a batch runs.
@@ -206,7 +206,9 @@ class StoreWriter:
         if self._batch_id == event.batch_id and not event.resumed:
             return  # the same start event again, after a failed write
         self._batch_id = event.batch_id
-        domains: list[dict[str, Any]] = valid_value(event.domains)
+        # Valid already (new documents are made from parsed targets): checked, not walked.
+        plain = is_plain_json(event.domains)
+        domains: list[dict[str, Any]] = event.domains if plain else valid_value(event.domains)
         if event.resumed:
             for stored in self.store.batch_domains(event.batch_id):
                 self._domains.setdefault(stored["job_id"], dict(stored))

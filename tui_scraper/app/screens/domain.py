@@ -86,9 +86,13 @@ class DomainScreen(AppScreen):
         max_pages: int,
         clock: Clock,
         load_pages: PageLoader | None = None,
+        page_url: str | None = None,
     ) -> None:
-        """`load_pages` reads a stored domain's pages (in a thread) into `row`."""
+        """`load_pages` reads a stored domain's pages (in a thread) into `row`; the cursor
+        goes to the page at `page_url` (its URL or where it redirected) once it is listed."""
         super().__init__()
+        self.page_url = page_url
+        self._url_scanned = 0  # of the listed rows, how many were looked at for `page_url`
         self.row = row
         self.live = live
         self.max_pages = max_pages
@@ -161,12 +165,27 @@ class DomainScreen(AppScreen):
             if not self._shown_pages and row.page_rows:
                 self._show_page(table.cursor_row)
             self._shown_pages = min(len(row.page_rows), end)
+            self._find_page_url(table)
             if row.version != self._shown_contacts:
                 self._shown_contacts = row.version
                 self.query_one("#contacts", Static).update(self._contacts())
                 self.query_one("#problems", Static).update(self._problems())
             self.query_one("#domain-summary", Static).update(self._summary())
         self._shown_version = row.version
+
+    def _find_page_url(self, table: DataTable[object]) -> None:
+        """Put the cursor on the page asked for, once it is among the listed rows."""
+        if self.page_url is None:
+            return
+        wanted = self.page_url
+        for index in range(self._url_scanned, self._shown_pages):
+            page = self.row.page_rows[index]
+            if wanted in (page.url, page.final_url):
+                self.page_url = None
+                table.move_cursor(row=index)
+                self._show_page(index)
+                return
+        self._url_scanned = self._shown_pages
 
     @on(DataTable.RowHighlighted, "#pages")
     def _page_highlighted(self, event: DataTable.RowHighlighted) -> None:

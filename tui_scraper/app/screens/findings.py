@@ -36,6 +36,8 @@ FINDING_COLUMNS = (
     ColumnSpec("url", "url", 16, flex=2),
     ColumnSpec("detail", "detail", 15, flex=2),
 )
+# Findings about a whole domain; every other kind is about the page at its URL.
+DOMAIN_KINDS = frozenset({FindingKind.NO_CONTACT, FindingKind.ROBOTS_BLOCKED, FindingKind.INSECURE})
 KIND_STYLES = {
     FindingKind.BROKEN_LINK: "red",
     FindingKind.INSECURE: "red",
@@ -56,7 +58,7 @@ def finding_cells(finding: Finding) -> tuple[Text, ...]:
 
 
 class FindingsScreen(AppScreen):
-    """One batch's findings; `k` filters by kind, enter opens the finding's domain."""
+    """One batch's findings; `k` filters by kind, enter opens the finding's page or domain."""
 
     BINDINGS = [
         Binding("k", "next_kind", "Kind", tooltip="Show the next kind of finding only (or all)"),
@@ -212,4 +214,6 @@ class FindingsScreen(AppScreen):
     @on(DataTable.RowSelected, "#findings")
     def _open(self, event: DataTable.RowSelected) -> None:
         finding = self.shown[int(str(event.row_key.value))]
-        self.post_message(OpenDomain(self.batch_id, finding.domain))
+        # There is no page screen: a page's finding opens its domain on that page.
+        page_url = None if finding.kind in DOMAIN_KINDS else finding.url
+        self.post_message(OpenDomain(self.batch_id, finding.domain, page_url=page_url))

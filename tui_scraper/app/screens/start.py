@@ -17,7 +17,7 @@ from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import LoadFileScreen
 from tui_scraper.app.widgets.settings_form import SettingsForm
 from tui_scraper.settings import SettingError, Settings
-from tui_scraper.targets import ParsedTargets, parse_targets
+from tui_scraper.targets import ParseCancelled, ParsedTargets, parse_targets
 from tui_scraper.text import safe_text
 
 # Counting waits for a pause in typing, so pasting 10,000 lines parses once.
@@ -180,10 +180,17 @@ class StartScreen(AppScreen):
             )
             self._parse_in_thread(text, then_start)
 
-    @work(thread=True, exclusive=True, group="parse-domains")
+    # A description of its own: by default Textual writes one with repr() of the
+    # arguments, a copy of the whole list (megabytes) made on the event loop.
+    @work(thread=True, exclusive=True, group="parse-domains", description="parse the domains")
     def _parse_in_thread(self, text: str, then_start: bool) -> None:
-        parsed = parse_targets(text)
-        if not get_current_worker().is_cancelled:  # a newer parse replaced this one
+        worker = get_current_worker()
+        try:
+            # A newer parse replaced this one: stop, not to take CPU from the screen.
+            parsed = parse_targets(text, cancelled=lambda: worker.is_cancelled)
+        except ParseCancelled:
+            return
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._counted, text, parsed, then_start)
 
     def _counted(self, text: str, parsed: ParsedTargets, then_start: bool) -> None:
