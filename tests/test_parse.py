@@ -46,7 +46,7 @@ async def test_broken_pool_falls_back_to_inline() -> None:
         assert first.title == "Still parsed"
         pool = parser._pool
         assert pool is not None
-        for process in pool.processes:
+        for process in list(pool._processes.values()):  # type: ignore[union-attr]
             os.kill(process.pid, signal.SIGKILL)
             process.join()
         after = await parser.parse(html, "text/html", "http://a.test/", "a.test", None)

@@ -9,6 +9,7 @@ Like the HTTP client, a parser is shared by every domain of a batch.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import multiprocessing
 import os
@@ -22,7 +23,6 @@ from tui_scraper.engine.decode import decode_html
 from tui_scraper.engine.extract import Extraction, extract
 from tui_scraper.engine.fields import FieldSpec
 from tui_scraper.engine.urls import Scope
-from tui_scraper.engine.workers import WorkerPool, spawn
 
 MAX_PARSER_PROCESSES = 4
 RATE_WINDOW_S = 1.0
@@ -90,14 +90,13 @@ class ProcessPageParser:
         cores = os.cpu_count() or 1
         self.processes = processes or max(1, min(cores - 1, MAX_PARSER_PROCESSES))
         self.pool_above = pool_above_pages_per_s
-        self._pool: WorkerPool | None = None
-        self._starting = asyncio.Lock()
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._broken = False
         self._window_start = 0.0
         self._window_pages = 0
         self._fast = False
 
-    async def _pool_or_none(self) -> WorkerPool | None:
+    def _pool_or_none(self) -> concurrent.futures.ProcessPoolExecutor | None:
         if self._broken:
             return None
         now = time.monotonic()
@@ -108,21 +107,15 @@ class ProcessPageParser:
             self._window_start, self._window_pages = now, 0
         if not self._fast:
             return None
-        pool = self._pool
-        if pool is not None and pool.loop is not asyncio.get_running_loop():
-            await self.close()  # made under another event loop: its sockets belong there
-            pool = None
-        if pool is None:
-            async with self._starting:  # the pages that arrive meanwhile wait for this pool
-                if self._pool is None and not self._broken:
-                    try:
-                        self._pool = await self._start_pool()
-                    except Exception:  # no processes to be had: parsing inline is still right
-                        self._broken = True
-                pool = self._pool
-        return pool
+        if self._pool is None:
+            try:
+                self._pool = self._start_pool()
+            except Exception:  # no processes to be had here: parsing inline is still right
+                self._broken = True
+                return None
+        return self._pool
 
-    async def _start_pool(self) -> WorkerPool:
+    def _start_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         """A pool with every worker started now, while the real standard streams are in place.
 
         forkserver: forking this process (threads, a running loop) is not safe; the
@@ -133,8 +126,10 @@ class ProcessPageParser:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["tui_scraper.engine.parse"])
         with _real_standard_streams():
-            spawned = spawn(parse_page, self.processes, context)
-        return await WorkerPool.connect(parse_page, spawned)
+            pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+            for _ in range(self.processes):
+                pool.submit(_ready)
+        return pool
 
     async def parse(
         self,
@@ -145,18 +140,29 @@ class ProcessPageParser:
         phone_region: str | None,
         fields: tuple[FieldSpec, ...] = (),
     ) -> Extraction:
-        pool = await self._pool_or_none()
+        pool = self._pool_or_none()
         if pool is not None:
             try:
-                return await pool.run(body, content_type, url, scope_host, phone_region, fields)  # type: ignore[no-any-return]
+                with _real_standard_streams():  # a worker may be (re)started here
+                    future = pool.submit(
+                        parse_page, body, content_type, url, scope_host, phone_region, fields
+                    )
+                return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 self._broken = True  # a worker died (killed, out of memory): parse here instead
+            except RuntimeError:
+                self._broken = True  # the pool was shut down under us
         return parse_page(body, content_type, url, scope_host, phone_region, fields)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
-            await pool.close()
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+def _ready() -> bool:
+    """A task that only proves a worker is up."""
+    return True
 
 
 @contextlib.contextmanager
