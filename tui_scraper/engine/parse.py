@@ -27,6 +27,8 @@ from tui_scraper.engine.urls import Scope
 
 MAX_PARSER_PROCESSES = 4
 RATE_WINDOW_S = 1.0
+# Pages in one pool task at most: a page's answer waits for its whole task.
+MAX_BATCH = 4
 
 
 def parse_page(
@@ -196,7 +198,7 @@ class ProcessPageParser:
     def _submit(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
         """Hand every waiting page to the pool as one task: a task's cost is in the handing
         (two threads of this process, pipes), about 0.3 ms a task, whatever it carries."""
-        batch, self._waiting = self._waiting, []
+        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
         try:
             with _real_standard_streams():  # a worker may be (re)started here
                 task = pool.submit(parse_pages, [call for call, _future in batch])
@@ -230,7 +232,8 @@ class ProcessPageParser:
         if not self._waiting:
             return
         if pool is self._pool and not self._broken:
-            self._submit(pool)
+            while self._waiting and self._batches < self.processes + 1:
+                self._submit(pool)
         else:  # the pool broke or was closed: the waiting pages are parsed inline
             waiting, self._waiting = self._waiting, []
             _fail(waiting, BrokenProcessPool("the parser pool is gone"))
