@@ -74,7 +74,11 @@ def _picklable(error: Exception) -> Exception:
     return error
 
 
-def _fail(batch: list[tuple[PageCall, asyncio.Future[Extraction]]], error: BaseException) -> None:
+class _PoolFailed(Exception):
+    """The pool could not parse a task (a worker died, the pool was shut down)."""
+
+
+def _fail(batch: list[tuple[PageCall, asyncio.Future[Extraction]]], error: _PoolFailed) -> None:
     for _call, future in batch:
         if not future.done():
             future.set_exception(error)
@@ -189,21 +193,22 @@ class ProcessPageParser:
                 self._submit(pool)
             try:
                 return await future
-            except BrokenProcessPool:
-                self._broken = True  # a worker died (killed, out of memory): parse here instead
-            except RuntimeError:
-                self._broken = True  # the pool was shut down under us
+            except _PoolFailed:
+                # A worker died (killed, out of memory) or the pool was shut down under us:
+                # parse here instead. A page's own exception is raised as it is.
+                self._broken = True
         return parse_page(*call)
 
     def _submit(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
-        """Hand every waiting page to the pool as one task: a task's cost is in the handing
-        (two threads of this process, pipes), about 0.3 ms a task, whatever it carries."""
+        """Hand the waiting pages (MAX_BATCH at most) to the pool as one task: a task's cost
+        is in the handing (two threads of this process, pipes), about 0.3 ms of this
+        process's CPU a task, whatever it carries."""
         batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
         try:
             with _real_standard_streams():  # a worker may be (re)started here
                 task = pool.submit(parse_pages, [call for call, _future in batch])
         except (BrokenProcessPool, RuntimeError) as error:
-            _fail(batch, error)
+            _fail(batch, _PoolFailed(str(error)))
             return
         self._batches += 1
         asyncio.wrap_future(task).add_done_callback(
@@ -218,9 +223,9 @@ class ProcessPageParser:
     ) -> None:
         self._batches -= 1
         if done.cancelled():
-            _fail(batch, RuntimeError("the pool was shut down"))
+            _fail(batch, _PoolFailed("the pool was shut down"))
         elif (error := done.exception()) is not None:
-            _fail(batch, error)
+            _fail(batch, _PoolFailed(f"{type(error).__name__}: {error}"))
         else:
             for (_call, future), (ok, value) in zip(batch, done.result(), strict=True):
                 if future.done():
@@ -236,7 +241,7 @@ class ProcessPageParser:
                 self._submit(pool)
         else:  # the pool broke or was closed: the waiting pages are parsed inline
             waiting, self._waiting = self._waiting, []
-            _fail(waiting, BrokenProcessPool("the parser pool is gone"))
+            _fail(waiting, _PoolFailed("the parser pool is gone"))
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
