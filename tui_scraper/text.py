@@ -70,7 +70,7 @@ def dumps_for(value: Any, *, terminal: bool, indent: int | None = None) -> str:
 
 def valid_text(text: str) -> str:
     """`text` as valid Unicode: lone surrogates (undecodable bytes) become U+FFFD."""
-    if _SURROGATE.search(text) is None:
+    if text.isascii() or _SURROGATE.search(text) is None:  # isascii: O(1), most text
         return text
     return _SURROGATE.sub(REPLACEMENT, text)
 
@@ -86,9 +86,21 @@ def valid_value(value: Any) -> Any:
     Strings (keys included) lose their lone surrogates; bytes are decoded; tuples and
     sets become lists; non-finite floats become None; anything else becomes its text.
     """
+    kind = type(value)  # the exact built-in types first: a record is made of them
+    if kind is str:
+        return value if value.isascii() else valid_text(value)
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is dict:
+        return {
+            key if type(key) is str and key.isascii() else _valid_key(key): valid_value(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [valid_value(item) for item in value]
     if isinstance(value, str):
         return valid_text(value)
-    if value is None or isinstance(value, bool | int):
+    if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -80,3 +81,24 @@ if __name__ == "__main__":
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.split() == ["T", "False", "True"], result.stderr
+
+
+async def test_a_page_that_breaks_the_parser_in_a_worker_costs_that_page_alone() -> None:
+    """Its exception reaches its caller; the pool goes on parsing the other pages."""
+    parser = ProcessPageParser(processes=1, pool_above_pages_per_s=0)
+    html = b"<title>Fine</title>"
+    try:
+        results = await asyncio.gather(
+            parser.parse(None, "text/html", "http://a.test/", "a.test", None),  # type: ignore[arg-type]
+            parser.parse(html, "text/html", "http://a.test/b", "a.test", None),
+            return_exceptions=True,
+        )
+        assert isinstance(results[0], AttributeError)  # the bytes method None lacks
+        assert getattr(results[1], "title", None) == "Fine"
+        assert not parser._broken
+        assert parser._pool is not None
+        again = await parser.parse(html, "text/html", "http://a.test/c", "a.test", None)
+        assert again.title == "Fine"
+        assert not parser._broken
+    finally:
+        await parser.close()

@@ -94,7 +94,12 @@ _CLOUDFLARE_EMAILS = etree.XPath("//@data-cfemail", smart_strings=False)
 # such as "|" or "»" in navigation do not count. Checked with str methods: a regex scan over the
 # page text costs several times more. The extra characters are typographic quotes, dashes,
 # bullets and currency signs (escaped because several look like ASCII).
-_DELETE_ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_ASCII_PUNCTUATION = string.punctuation.encode("ascii")
+# What str.split() splits ASCII text at (str.isspace: \x1c-\x1f too, unlike bytes.split()).
+_ASCII_WHITESPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+# Every ASCII byte as a space (whitespace) or an "a" (the rest): after punctuation is deleted,
+# each word starts where " a" is, or at the very start.
+_WORD_MARKS = bytes(0x20 if byte in _ASCII_WHITESPACE else 0x61 for byte in range(256))
 _PUNCTUATION = string.punctuation + (
     "\u00ab\u00bb\u2039\u203a\u2013\u2014\u2012\u2015\u2010\u2026\u2022\u00b7"
     "\u00b0\u00a7\u00b6\u2020\u2021\u20ac\u00a3\u00a5\u00a2\u00a9\u00ae\u2122"
@@ -159,8 +164,10 @@ def _resolve(base: URL, href: str) -> URL | None:
 def _count_words(text: str) -> int:
     """Whitespace-separated tokens, not counting those made only of punctuation/symbols."""
     if text.isascii():
-        # Deleting punctuation empties exactly the punctuation-only tokens: 3x faster.
-        return len(text.translate(_DELETE_ASCII_PUNCTUATION).split())
+        # Deleting punctuation empties exactly the punctuation-only tokens; one C pass over
+        # the bytes and a count, no token objects: 4x faster than translate and split.
+        marks = text.encode("ascii").translate(_WORD_MARKS, _ASCII_PUNCTUATION)
+        return marks.count(b" a") + marks.startswith(b"a")
     return _count_words_unicode(text)
 
 

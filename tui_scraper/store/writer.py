@@ -140,7 +140,8 @@ class StoreWriter:
     def _savable(self, record: Any) -> dict[str, Any] | None:
         """`record` as valid JSON data; None (and counted) if even that fails, a defect."""
         try:
-            return valid_value(dict(record))
+            # valid_value builds a new dict: no copy of its own needed first
+            return valid_value(record if isinstance(record, dict) else dict(record))
         except Exception as error:
             self._record_error = f"a result could not be saved: {type(error).__name__}: {error}"
             self.failed_events += 1
