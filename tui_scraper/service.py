@@ -22,6 +22,7 @@ from tui_scraper.engine.connect import Network
 from tui_scraper.engine.events import BatchStatus, Event, EventSink, Rejected, fan_out
 from tui_scraper.engine.pool import BatchRunner, make_jobs, new_batch_id
 from tui_scraper.engine.records import DomainJob
+from tui_scraper.gc_quiet import with_gc_paused
 from tui_scraper.runners import close_runner, make_runner
 from tui_scraper.settings import Settings
 from tui_scraper.store import Store, StoreError, StoreWriter
@@ -85,7 +86,8 @@ class Batch:
             self.listen(sink)  # a key pressed while the jobs are made is heard
         if self.jobs is None:
             if len(self.targets) > JOBS_IN_THREAD:
-                self.jobs = await asyncio.to_thread(make_jobs, self.batch_id, self.targets)
+                build = with_gc_paused(make_jobs)
+                self.jobs = await asyncio.to_thread(build, self.batch_id, self.targets)
             else:
                 self.jobs = make_jobs(self.batch_id, self.targets)
         resumed = self.runs > 0 or self.resumes_stored

@@ -42,6 +42,7 @@ from tui_scraper.engine.events import (
 )
 from tui_scraper.engine.http import HttpClient
 from tui_scraper.engine.parse import PageParser, default_parser
+from tui_scraper.gc_quiet import with_gc_paused
 from tui_scraper.settings import Settings
 from tui_scraper.targets import Target
 
@@ -281,7 +282,7 @@ class BatchRunner:
         self._cancelled = False
         every = [*self.jobs.values(), *jobs]
         if len(every) > RECORDS_IN_THREAD:  # 100,000 domains take seconds: off the loop
-            named, by_id, records = await asyncio.to_thread(_prepare, every, jobs)
+            named, by_id, records = await asyncio.to_thread(with_gc_paused(_prepare), every, jobs)
         else:
             named, by_id, records = _prepare(every, jobs)
         # First, so a cluster that cannot be reached leaves no batch behind.

@@ -25,11 +25,14 @@ from tui_scraper.engine.events import (
     Event,
     PageFetched,
 )
+from tui_scraper.gc_quiet import gc_paused
 from tui_scraper.store.interface import BatchStore, StoreError
 from tui_scraper.store.records import batch_counts, stored_settings
 from tui_scraper.text import is_plain_json, valid_value
 
 FLUSH_INTERVAL_S = 0.5
+# A batch start of more domains copies their documents with the cyclic GC paused.
+BULK_START = 2000
 # The batch document's counts are rewritten at most this often while a batch runs.
 COUNTS_INTERVAL_S = 5.0
 
@@ -204,6 +207,13 @@ class StoreWriter:
         self._started.add(job_id)
 
     def _start_batch(self, event: BatchStarted) -> None:
+        if len(event.domains) > BULK_START:  # copies of every document: see gc_quiet
+            with gc_paused():
+                self._start_batch_now(event)
+        else:
+            self._start_batch_now(event)
+
+    def _start_batch_now(self, event: BatchStarted) -> None:
         if self._batch_id == event.batch_id and not event.resumed:
             return  # the same start event again, after a failed write
         self._batch_id = event.batch_id

@@ -16,6 +16,7 @@ from tui_scraper.app.messages import StartBatch, StartFormReady
 from tui_scraper.app.screens.base import AppScreen
 from tui_scraper.app.screens.dialogs import LoadFileScreen
 from tui_scraper.app.widgets.settings_form import SettingsForm
+from tui_scraper.gc_quiet import gc_paused
 from tui_scraper.settings import SettingError, Settings
 from tui_scraper.targets import ParseCancelled, ParsedTargets, parse_targets
 from tui_scraper.text import safe_text
@@ -187,7 +188,8 @@ class StartScreen(AppScreen):
         worker = get_current_worker()
         try:
             # A newer parse replaced this one: stop, not to take CPU from the screen.
-            parsed = parse_targets(text, cancelled=lambda: worker.is_cancelled)
+            with gc_paused():  # 100,000 targets: no full GC pass holds the screen meanwhile
+                parsed = parse_targets(text, cancelled=lambda: worker.is_cancelled)
         except ParseCancelled:
             return
         if not worker.is_cancelled:
