@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +44,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "screenshots" / "browser.png"
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "screenshots" / "browser.png"
+
+
+def screenshot_path() -> Path:
+    """The README's screenshot when asked for (TUI_SCRAPER_SCREENSHOTS=1), else a file in
+    the temporary folder: a test run leaves the repository as it found it."""
+    if os.environ.get("TUI_SCRAPER_SCREENSHOTS") == "1":
+        return README_SCREENSHOT
+    return Path(tempfile.gettempdir()) / "tui-scraper-browser.png"
+
+
 MAX_SESSIONS = 3
 START_TIMEOUT = 60.0
 
@@ -233,7 +244,9 @@ async def drive_the_app(page: Page, terminal: TerminalOutput, served: Served) ->
     await page.keyboard.press("Escape")
     await terminal.wait_for("fetching")  # the batch table's header, drawn again
     await poll(lambda: sum(stored_pages(served.stores).values()) >= 100, timeout=90)
-    await page.screenshot(path=str(SCREENSHOT))
+    shot = screenshot_path()
+    await page.screenshot(path=str(shot))
+    assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     pages = stored_pages(served.stores)
     assert len(pages) == 1, pages  # this session's store holds its one batch
     [batch_id] = pages
