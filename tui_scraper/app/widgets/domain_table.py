@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui_scraper.app.columns import fitted_widths
 from tui_scraper.app.format import COLUMN_KEYS, domain_columns, row_cells
 from tui_scraper.app.state import BatchState
 from tui_scraper.app.view import LIVE_SORTS, SORT_COLUMNS, SortKey, TableView
@@ -233,12 +234,7 @@ class DomainTable(ScrollView, can_focus=True):
         """Give the width beyond the columns' own to the flexible ones, by their share."""
         # The scrollbar's room is always kept, so columns do not jump when it shows.
         available = event.size.width - self.styles.scrollbar_size_vertical
-        extra = available - sum(spec.width + 2 * CELL_PADDING for spec in self.specs)
-        shares = sum(spec.flex for spec in self.specs)
-        self.widths = [
-            spec.width + (extra * spec.flex // shares if extra > 0 and shares else 0)
-            for spec in self.specs
-        ]
+        self.widths = fitted_widths(self.specs, available, 2 * CELL_PADDING)
         self.virtual_size = Size(event.size.width, len(self.jobs) + 1)
         self._strips.clear()
         self.refresh()
