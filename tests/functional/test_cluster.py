@@ -28,11 +28,10 @@ from tests.helpers.app import (
 )
 from tests.helpers.cli import assert_one_line_error, crawl_args, run_cli, start_cli
 from tests.helpers.demo import demo_settings
-from tests.helpers.polling import until_async
 from tests.helpers.requestlog import arrivals_between, probe
 from tests.helpers.store import FINISHED, check_store
 from tui_scraper.cluster import DaskPlace
-from tui_scraper.cluster.worker import paused_here
+from tui_scraper.cluster.worker import held_here
 from tui_scraper.demo import DemoServer, DemoWeb
 from tui_scraper.engine.events import (
     BatchStatus,
@@ -207,13 +206,10 @@ async def test_pause_stops_new_requests_on_every_worker(demo_web: DemoWeb) -> No
             assert client is not None
             runner.pause()
 
-            async def every_worker_paused() -> bool:
-                held = await client.run(paused_here, runner.batch_id)
-                return bool([h for h in held.values() if h is not None]) and all(
-                    h in (True, None) for h in held.values()
-                )
-
-            await until_async(every_worker_paused, 10, "every worker holding its crawls")
+            # Each worker answers once it holds its crawls (or that it ran none of them).
+            held = await client.run(held_here, runner.batch_id, 10)
+            assert [h for h in held.values() if h is not None], held
+            assert all(h in (True, None) for h in held.values()), held
             await server.wait_until(lambda stats: not stats.in_flight_hosts(), 10)
             paused_at = time.monotonic()
             # 21 probe requests at 50 ms each keep arriving: none from any worker may.

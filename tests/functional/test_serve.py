@@ -27,7 +27,7 @@ from playwright.async_api import Page, WebSocket, async_playwright
 from yarl import URL
 
 from tests.helpers.app import SIZE, finished, wait_for
-from tests.helpers.polling import until_async
+from tests.helpers.watching import until_files_async
 from tui_scraper.app import make_app
 from tui_scraper.cli import main
 from tui_scraper.demo import DemoServer, DemoWeb
@@ -67,6 +67,17 @@ class Served:
     url: str
     stores: Path
     output: list[str] = field(default_factory=list)
+    output_grew: threading.Condition = field(default_factory=threading.Condition)
+
+    async def wait_for_output(self, condition: Callable[[str], bool], timeout: float) -> None:
+        """Until `condition(all it printed)` holds: woken by each line the reader appends."""
+
+        def wait() -> bool:
+            with self.output_grew:
+                return self.output_grew.wait_for(lambda: condition("".join(self.output)), timeout)
+
+        if not await asyncio.to_thread(wait):
+            raise TimeoutError(f"serve did not print it within {timeout}s: {self.output[-5:]}")
 
     @property
     def base(self) -> str:
@@ -102,8 +113,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     output: list[str] = []
+    output_grew = threading.Condition()
     ready = threading.Event()
-    thread = threading.Thread(target=_drain, args=(process, output, ready), daemon=True)
+    thread = threading.Thread(
+        target=_drain, args=(process, output, output_grew, ready), daemon=True
+    )
     thread.start()
     try:
         if not ready.wait(START_TIMEOUT):
@@ -112,7 +126,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         url = re.search(r"open (http://\S+)", text)
         stores = re.search(r"stores: (\S+)/session-N\.json", text)
         assert url and stores, text
-        served = Served(process, url.group(1), Path(stores.group(1)), output)
+        served = Served(process, url.group(1), Path(stores.group(1)), output, output_grew)
         yield served
     finally:
         if process.poll() is None:
@@ -128,11 +142,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert not served.stores.exists()
 
 
-def _drain(process: subprocess.Popen[str], output: list[str], ready: threading.Event) -> None:
+def _drain(
+    process: subprocess.Popen[str],
+    output: list[str],
+    output_grew: threading.Condition,
+    ready: threading.Event,
+) -> None:
     """Keep reading the server's output (its apps' stderr too), so it never blocks on it."""
     assert process.stdout is not None
     for line in process.stdout:
-        output.append(line)
+        with output_grew:
+            output.append(line)
+            output_grew.notify_all()
         if "at most" in line:  # the last line of the announcement
             ready.set()
     ready.set()
@@ -166,13 +187,6 @@ class TerminalOutput:
 
     def forget(self) -> None:
         self.text = ""
-
-
-async def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.2) -> None:
-    """Check `condition` until it holds; another process's files give no event to await."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(interval)
 
 
 def stored_pages(stores: Path) -> dict[str, int]:
@@ -243,7 +257,12 @@ async def drive_the_app(page: Page, terminal: TerminalOutput, served: Served) ->
     terminal.forget()
     await page.keyboard.press("Escape")
     await terminal.wait_for("fetching")  # the batch table's header, drawn again
-    await poll(lambda: sum(stored_pages(served.stores).values()) >= 100, timeout=90)
+    await until_files_async(
+        served.stores,
+        lambda: sum(stored_pages(served.stores).values()) >= 100,
+        90,
+        "100 pages in the session's store",
+    )
     shot = screenshot_path()
     await page.screenshot(path=str(shot))
     assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
@@ -274,14 +293,13 @@ async def check_the_session_cap(served: Served) -> None:
         async with http.get(served.url) as response:
             assert response.status == 503
             assert "busy" in await response.text()
+        ended_before = "".join(served.output).count(" ended; ")
         for websocket in extra:
             await websocket.close()
-
-        async def place_is_free() -> bool:
-            async with http.get(served.url) as response:
-                return response.status == 200
-
-        await until_async(place_is_free, 60, "a free place after the extra sessions closed")
+        # The places free once the two apps are gone, which serve says line by line.
+        await served.wait_for_output(lambda text: text.count(" ended; ") >= ended_before + 2, 60)
+        async with http.get(served.url) as response:
+            assert response.status == 200
 
 
 async def test_the_demo_app_attaches_to_a_running_demo_server(

@@ -16,12 +16,11 @@ import subprocess
 import sys
 import termios
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.polling import until
+from tests.helpers.watching import until_files
 from tui_scraper.store import Store, StoreError
 
 CLI = [sys.executable, "-m", "tui_scraper"]
@@ -117,11 +116,6 @@ class PtyProcess:
         return entered >= 0 and self.output.find(LEAVE_ALT_SCREEN, entered) > entered
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Re-check a condition on another process's files until it holds, or fail."""
-    until(condition, timeout, what)
-
-
 def stored_pages(db: Path) -> int:
     try:
         with Store.open(str(db)) as store:
@@ -147,7 +141,9 @@ def test_hangup_and_terminate_leave_the_batch_resumable_and_the_terminal_restore
     app = PtyProcess(["demo", "--db", str(db), "--max-pages", "6"])
     try:
         app.wait_for_output(ENTER_ALT_SCREEN, 60)
-        wait_until(lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk")
+        until_files(
+            db.parent, lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk"
+        )
         app.process.send_signal(signum)
         code = app.wait(60)
     finally:
@@ -171,7 +167,9 @@ def test_a_dropped_connection_leaves_the_batch_resumable(tmp_path: Path) -> None
     app = PtyProcess(["demo", "--db", str(db), "--max-pages", "6"])
     try:
         app.wait_for_output(ENTER_ALT_SCREEN, 60)
-        wait_until(lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk")
+        until_files(
+            db.parent, lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk"
+        )
         app.hang_up()
         code = app.process.wait(60)
     finally:
@@ -186,7 +184,9 @@ def test_sigint_from_outside_is_the_quit_key(tmp_path: Path) -> None:
     app = PtyProcess(["demo", "--db", str(db), "--max-pages", "6"])
     try:
         app.wait_for_output(ENTER_ALT_SCREEN, 60)
-        wait_until(lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk")
+        until_files(
+            db.parent, lambda: stored_pages(db) > 0, 60, "the demo batch's first pages on disk"
+        )
         app.process.send_signal(signal.SIGINT)
         app.wait_for_output(b"Quit now?", 30)  # the quit question, as the key asks it
         app.process.send_signal(signal.SIGINT)  # asked again: quit

@@ -137,6 +137,7 @@ class BatchWorkerPlugin(WorkerPlugin):
         self.sender = EventSender(worker, topic_name(self.batch_id))
         self.gate = asyncio.Event()
         self.gate.set()
+        self.held = asyncio.Event()  # the gate's opposite: set while the batch is paused
         self.crawls: dict[str, tuple[asyncio.Task[Any], DomainControl]] = {}
         self._watcher: asyncio.Task[None] | None = None
 
@@ -182,8 +183,10 @@ class BatchWorkerPlugin(WorkerPlugin):
     def _obey(self, steering: dict[str, Any]) -> None:
         if steering.get("paused"):
             self.gate.clear()
+            self.held.set()
         else:
             self.gate.set()
+            self.held.clear()
         for key in steering.get("cancelled", ()):
             running = self.crawls.get(key)
             if running is not None and not running[1].cancelled:
@@ -199,12 +202,19 @@ async def crawl_task(batch_id: str, job: DomainJob, key: str) -> dict[str, Any]:
     return await plugin.crawl(job, key)
 
 
-def paused_here(batch_id: str, dask_worker: Worker) -> bool | None:
-    """Whether this worker holds the batch paused (None: no crawl of it ran here); for tests.
+async def held_here(batch_id: str, timeout: float, dask_worker: Worker) -> bool | None:
+    """Once this worker holds the batch paused, True; False if it did not within `timeout`
+    s; None if no crawl of the batch ran here. For tests.
 
-    Run it with `Client.run`, which passes the worker as `dask_worker`.
+    Run it with `Client.run`, which passes the worker as `dask_worker` and runs a
+    coroutine function on the worker's event loop.
     """
     plugin = dask_worker.plugins.get(plugin_name(batch_id))
-    if not isinstance(plugin, BatchWorkerPlugin) or not hasattr(plugin, "gate"):
+    if not isinstance(plugin, BatchWorkerPlugin) or not hasattr(plugin, "held"):
         return None
-    return not plugin.gate.is_set()
+    try:
+        async with asyncio.timeout(timeout):
+            await plugin.held.wait()
+    except TimeoutError:
+        return False
+    return True

@@ -205,7 +205,8 @@ class GuardedServer(Server):
         # Counted before the first await, so two visitors cannot both take the last place.
         self.live_sockets.add(websocket)
         self.sessions_started += 1
-        command = self.command_for(self.sessions_started)
+        number = self.sessions_started
+        command = self.command_for(number)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         app_service: AppService | None = None
@@ -232,4 +233,6 @@ class GuardedServer(Server):
             finally:
                 # Only now is the app gone: until then its place stays taken.
                 self.live_sockets.discard(websocket)
+                in_use = f"{self.live_sessions} of {self.max_sessions} in use"
+                print(f"tui-scraper serve: session {number} ended; {in_use}", flush=True)
         return websocket
