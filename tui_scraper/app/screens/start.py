@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -188,7 +190,10 @@ class StartScreen(AppScreen):
         worker = get_current_worker()
         try:
             # A newer parse replaced this one: stop, not to take CPU from the screen.
-            with gc_paused():  # 100,000 targets: no full GC pass holds the screen meanwhile
+            # A bulk list's targets are built with the cyclic GC paused (see gc_quiet); a
+            # short one's are not, as freezing on every key typed would keep the garbage
+            # cycles of closed screens alive.
+            with gc_paused() if is_bulk(text) else contextlib.nullcontext():
                 parsed = parse_targets(text, cancelled=lambda: worker.is_cancelled)
         except ParseCancelled:
             return
